@@ -1,0 +1,1 @@
+"""The ``walkout`` command line."""

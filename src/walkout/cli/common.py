@@ -1,0 +1,56 @@
+"""What every command shares: one console, and errors that read as sentences."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from walkout.domain.store import StoreProblems
+from walkout.eventlog import LogError
+from walkout.paths import DataNotFound
+from walkout.storefile import StoreFileError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exceptions that mean "the input is wrong", not "walkout is broken".
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    StoreFileError,
+    StoreProblems,
+    LogError,
+    DataNotFound,
+    FileNotFoundError,
+    IsADirectoryError,
+    ValueError,
+)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn known input errors into a message and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except USER_ERRORS as e:
+            lines = str(e).splitlines() or [type(e).__name__]
+            err_console.print(f"[bold red]error:[/] {escape(lines[0])}", highlight=False)
+            for line in lines[1:]:
+                err_console.print(f"       {line}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]

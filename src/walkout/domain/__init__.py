@@ -1,0 +1,1 @@
+"""The pure domain: stores, catalogue, planogram and money, with no I/O."""

@@ -1,0 +1,115 @@
+"""Records to plain objects and back, rounded to the log's resolution.
+
+Both encodings (JSON Lines and binary) carry exactly these objects, so a log
+converts between them without loss and the same run gives the same bytes.
+Resolution: times 1 us, grams 0.01 g, positions 0.1 mm, scores 0.001.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from walkout.eventlog.records import (
+    RECORD_ADAPTER,
+    AnyRecord,
+    GateEntry,
+    GatePass,
+    Header,
+    PlateBatch,
+    Recognition,
+    RfidRead,
+    TrackFrame,
+)
+
+
+class RecordError(ValueError):
+    """A record that does not fit the format; ``str()`` says which field and why."""
+
+
+def _t(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _base(rec: Any, kind: str) -> dict[str, Any]:
+    obj: dict[str, Any] = {"kind": kind, "device": rec.device, "t": _t(rec.t)}
+    if rec.rx is not None:
+        obj["rx"] = _t(rec.rx)
+    if rec.seq is not None:
+        obj["seq"] = rec.seq
+    return obj
+
+
+def to_obj(rec: AnyRecord) -> dict[str, Any]:
+    """Canonical plain form. ``grams`` stays a numpy array (rounded) for speed."""
+    if isinstance(rec, PlateBatch):
+        obj = _base(rec, "plates")
+        obj["rate_hz"] = float(rec.rate_hz)
+        obj["plates"] = list(rec.plates)
+        obj["grams"] = np.round(rec.grams, 2)
+        return obj
+    if isinstance(rec, TrackFrame):
+        obj = _base(rec, "tracks")
+        obj["people"] = [
+            {
+                "id": p.id,
+                "joints": {
+                    name: [round(float(j[0]), 4), round(float(j[1]), 4), round(float(j[2]), 4), round(float(j[3]), 3)]
+                    for name, j in p.joints.items()
+                },
+            }
+            for p in rec.people
+        ]
+        return obj
+    if isinstance(rec, GateEntry):
+        obj = _base(rec, "entry")
+        obj["credential"] = {"kind": rec.credential.kind, "token": rec.credential.token}
+        obj["admits"] = rec.admits
+        return obj
+    if isinstance(rec, GatePass):
+        obj = _base(rec, "pass")
+        obj["direction"] = rec.direction
+        return obj
+    if isinstance(rec, RfidRead):
+        obj = _base(rec, "rfid")
+        obj["tags"] = [
+            {"epc": tg.epc} if tg.rssi is None else {"epc": tg.epc, "rssi": round(float(tg.rssi), 2)}
+            for tg in rec.tags
+        ]
+        return obj
+    if isinstance(rec, Recognition):
+        obj = _base(rec, "recognition")
+        if rec.track is not None:
+            obj["track"] = rec.track
+        if rec.hand is not None:
+            obj["hand"] = rec.hand
+        obj["top"] = [[sku, round(float(s), 3)] for sku, s in rec.top]
+        return obj
+    if isinstance(rec, Header):
+        return rec.model_dump(mode="json")
+    raise TypeError(f"not a log record: {type(rec).__name__}")
+
+
+def from_obj(obj: Any) -> AnyRecord:
+    """Validate a plain object into a record; raise RecordError naming the field."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"a record must be an object, got {type(obj).__name__}")
+    if "kind" not in obj:
+        raise RecordError("record has no 'kind'")
+    try:
+        return RECORD_ADAPTER.validate_python(obj)
+    except ValidationError as e:
+        raise RecordError(describe_validation_error(e)) from None
+
+
+def describe_validation_error(e: ValidationError, limit: int = 5) -> str:
+    parts = []
+    for err in e.errors()[:limit]:
+        loc = ".".join(str(x) for x in err["loc"])
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    more = len(e.errors()) - limit
+    if more > 0:
+        parts.append(f"... and {more} more")
+    return "; ".join(parts)

@@ -1,0 +1,206 @@
+"""The event log's records: the contract between devices, the twin, importers,
+the engine and the server.
+
+Every record says which ``device`` sent it and when, by that device's own clock
+(``t``, seconds since the Unix epoch). ``rx`` is when the store received it, by
+the store's clock; a log is kept in arrival order. Clocks disagree, which is
+why both are kept. The format is documented in docs/event-log.md; bump
+``LOG_VERSION`` on any change a reader could trip on.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    model_validator,
+)
+
+LOG_FORMAT = "walkout-log"
+LOG_VERSION = 1
+
+#: Body points of a tracked person, in the order the binary encoding stores them.
+JOINTS: tuple[str, ...] = (
+    "head",
+    "neck",
+    "l_shoulder",
+    "r_shoulder",
+    "l_elbow",
+    "r_elbow",
+    "l_wrist",
+    "r_wrist",
+    "l_hand",
+    "r_hand",
+)
+Joint = Literal[
+    "head", "neck", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist", "l_hand", "r_hand"
+]
+
+
+def _to_grams(v: Any) -> np.ndarray:
+    if isinstance(v, np.ndarray):
+        a = v.astype(np.float64, copy=False)
+    else:
+        try:
+            a = np.array(
+                [[np.nan if x is None else x for x in row] for row in v], dtype=np.float64
+            )
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"grams must be rows of numbers or null ({e})") from None
+    if a.ndim != 2 or a.shape[0] == 0:
+        raise ValueError(f"grams must be a non-empty list of rows, got shape {a.shape}")
+    if np.isinf(a).any():
+        raise ValueError("grams holds an infinite value")
+    return a
+
+
+def _grams_to_list(a: np.ndarray) -> list[list[float | None]]:
+    return [[None if np.isnan(x) else float(x) for x in row] for row in np.round(a, 2)]
+
+
+Grams = Annotated[
+    np.ndarray,
+    BeforeValidator(_to_grams),
+    PlainSerializer(_grams_to_list, return_type=list),
+]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    device: str = Field(min_length=1, max_length=128)
+    t: float = Field(description="device clock, seconds since the Unix epoch")
+    rx: float | None = Field(default=None, description="store clock at arrival")
+    seq: int | None = Field(default=None, ge=0, description="per-device message counter")
+
+
+class Header(BaseModel):
+    """First record of every log: what it is and where it came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["header"] = "header"
+    format: Literal["walkout-log"] = LOG_FORMAT
+    version: int = LOG_VERSION
+    store: str = Field(description="id of the store file the log refers to")
+    source: str = Field(description="twin, aifi, live, ...")
+    start: float = Field(description="epoch seconds at which the log starts")
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_version(self) -> Header:
+        if self.version > LOG_VERSION:
+            raise ValueError(
+                f"log version {self.version} is newer than this reader ({LOG_VERSION}); upgrade walkout"
+            )
+        return self
+
+
+class PlateBatch(_Record):
+    """Samples from one shelf controller: ``grams[i][j]`` is plate ``plates[j]``
+    at ``t + i / rate_hz``. Absolute values are not zeroed and drift; only
+    changes mean anything. ``NaN`` (``null`` in JSON) is a missing reading."""
+
+    kind: Literal["plates"] = "plates"
+    rate_hz: float = Field(gt=0)
+    plates: list[str] = Field(min_length=1)
+    grams: Grams
+
+    @model_validator(mode="after")
+    def _shape(self) -> PlateBatch:
+        if self.grams.shape[1] != len(self.plates):
+            raise ValueError(
+                f"grams rows have {self.grams.shape[1]} values but {len(self.plates)} plates are named"
+            )
+        return self
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.grams.shape[0])
+
+
+class TrackedPerson(BaseModel):
+    """One anonymous person in a tracker frame. ``id`` is a per-visit random id;
+    each joint is ``[x, y, z, score]`` in metres in the store frame. Joints the
+    tracker did not see are left out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    joints: dict[Joint, tuple[float, float, float, float]]
+
+
+class TrackFrame(_Record):
+    """Everyone the tracker saw at ``t``."""
+
+    kind: Literal["tracks"] = "tracks"
+    people: list[TrackedPerson] = Field(default_factory=list)
+
+
+class Credential(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["qr", "card", "staff"]
+    token: str = Field(min_length=1, max_length=512)
+
+
+class GateEntry(_Record):
+    """A credential was shown at an entry gate; up to ``admits`` people may pass on it."""
+
+    kind: Literal["entry"] = "entry"
+    credential: Credential
+    admits: int = Field(default=1, ge=1, le=16)
+
+
+class GatePass(_Record):
+    """A person crossed the gate's beam."""
+
+    kind: Literal["pass"] = "pass"
+    direction: Literal["in", "out"]
+
+
+class RfidTag(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    epc: str = Field(min_length=1, max_length=128, description="EPC pure identity URI (SGTIN)")
+    rssi: float | None = None
+
+
+class RfidRead(_Record):
+    """Tags seen by an exit reader in one inventory round."""
+
+    kind: Literal["rfid"] = "rfid"
+    tags: list[RfidTag] = Field(min_length=1)
+
+
+class Recognition(_Record):
+    """In-hand product recognition: a camera's ranked guesses at what a hand holds."""
+
+    kind: Literal["recognition"] = "recognition"
+    track: str | None = Field(default=None, description="track id of the person holding it")
+    hand: Literal["left", "right"] | None = None
+    top: list[tuple[str, float]] = Field(min_length=1, max_length=10, description="(sku, score)")
+
+
+Record = Annotated[
+    Header | PlateBatch | TrackFrame | GateEntry | GatePass | RfidRead | Recognition,
+    Field(discriminator="kind"),
+]
+RECORD_ADAPTER: TypeAdapter[Any] = TypeAdapter(Record)
+RECORD_KINDS: dict[str, type[BaseModel]] = {
+    "header": Header,
+    "plates": PlateBatch,
+    "tracks": TrackFrame,
+    "entry": GateEntry,
+    "pass": GatePass,
+    "rfid": RfidRead,
+    "recognition": Recognition,
+}
+AnyRecord = Header | PlateBatch | TrackFrame | GateEntry | GatePass | RfidRead | Recognition
