@@ -2,7 +2,7 @@
 
 Both encodings (JSON Lines and binary) carry exactly these objects, so a log
 converts between them without loss and the same run gives the same bytes.
-Resolution: times 1 us, grams 0.01 g, positions 0.1 mm, scores 0.001.
+Resolution: times 1 us, grams 0.01 g, positions 1 mm, scores 0.01.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class RecordError(ValueError):
 
 
 def _t(x: float) -> float:
-    return round(float(x), 6)
+    return round(float(x), 6) + 0.0
 
 
 def _base(rec: Any, kind: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
         obj = _base(rec, "plates")
         obj["rate_hz"] = float(rec.rate_hz)
         obj["plates"] = list(rec.plates)
-        obj["grams"] = np.round(rec.grams, 2)
+        obj["grams"] = np.round(rec.grams, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
         return obj
     if isinstance(rec, TrackFrame):
         obj = _base(rec, "tracks")
@@ -56,7 +56,7 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
             {
                 "id": p.id,
                 "joints": {
-                    name: [round(float(j[0]), 4), round(float(j[1]), 4), round(float(j[2]), 4), round(float(j[3]), 3)]
+                    name: [round(float(j[0]), 3) + 0.0, round(float(j[1]), 3) + 0.0, round(float(j[2]), 3) + 0.0, round(float(j[3]), 2) + 0.0]
                     for name, j in p.joints.items()
                 },
             }

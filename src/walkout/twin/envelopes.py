@@ -1,0 +1,72 @@
+"""How much each fixture is shaken: by people walking close, and by hands in it.
+
+These drive the load cells' vibration. Real gondolas shake visibly in the AiFi
+data while a shopper is at them (1-20 g on the plates, more on upper shelves),
+and barely when nobody is near.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from walkout.domain.layout import Layout
+from walkout.twin.body import smoothstep
+from walkout.twin.plan import Lean, ShelfAction
+
+
+class Envelopes:
+    def __init__(self, layout: Layout, devices: list[str]):
+        devs = layout.devices()
+        self.dev_index = {d: i for i, d in enumerate(devices)}
+        self.plate_dev = {pid: self.dev_index[d] for d, pids in devs.items() for pid in pids}
+        fx_geo = {f.id: f for f in layout.fixtures}
+        rects = []
+        for d in devices:
+            f = fx_geo[layout.plate(devs[d][0]).fixture]
+            o = f.footprint[0]
+            u = f.footprint[1] - o
+            v = f.footprint[3] - o
+            rects.append((o, u / np.linalg.norm(u), np.linalg.norm(u), v / np.linalg.norm(v), np.linalg.norm(v)))
+        self.o = np.array([r[0] for r in rects]).reshape(-1, 2)
+        self.u = np.array([r[1] for r in rects]).reshape(-1, 2)
+        self.lu = np.array([r[2] for r in rects])
+        self.v = np.array([r[3] for r in rects]).reshape(-1, 2)
+        self.lv = np.array([r[4] for r in rects])
+
+    def near(self, xy: np.ndarray) -> np.ndarray:
+        """(frames, people, 2) positions (NaN when absent) -> (frames, devices) closeness."""
+        if xy.shape[1] == 0 or len(self.o) == 0:
+            return np.zeros((xy.shape[0], len(self.o)))
+        rel = xy[:, :, None, :] - self.o[None, None, :, :]
+        a = np.einsum("fpdk,dk->fpd", rel, self.u)
+        b = np.einsum("fpdk,dk->fpd", rel, self.v)
+        da = np.maximum(np.maximum(-a, a - self.lu), 0.0)
+        db = np.maximum(np.maximum(-b, b - self.lv), 0.0)
+        d = np.hypot(da, db)
+        c = np.exp(-((d / 0.6) ** 2))
+        c = np.where(np.isnan(c), 0.0, c)
+        return np.minimum(c.sum(axis=1), 2.0)
+
+    def touch(self, times: np.ndarray, actions: list[ShelfAction], leans: list[Lean]) -> np.ndarray:
+        """(samples, devices): 1 while a hand is in the fixture."""
+        out = np.zeros((len(times), len(self.o)))
+        if len(times) == 0:
+            return out
+        t0, t1 = times[0], times[-1]
+        for a in actions:
+            if a.t_release + 0.3 < t0 or a.t_touch - 0.3 > t1:
+                continue
+            d = self.plate_dev.get(next(iter(a.grams), ""), None)
+            if d is None:
+                continue
+            w = smoothstep((times - a.t_touch + 0.15) / 0.3) * (1.0 - smoothstep((times - a.t_release) / 0.3))
+            out[:, d] += w
+        for ln in leans:
+            if ln.t_end + 0.3 < t0 or ln.t_start - 0.3 > t1:
+                continue
+            d = self.plate_dev.get(next(iter(ln.plates)), None)
+            if d is None:
+                continue
+            w = smoothstep((times - ln.t_start + 0.15) / 0.3) * (1.0 - smoothstep((times - ln.t_end) / 0.3))
+            out[:, d] += 0.7 * w
+        return np.minimum(out, 2.0)

@@ -1,0 +1,1 @@
+"""Sensor models: each turns what really happened into what a device reports."""

@@ -1,0 +1,235 @@
+"""Load cells: what each plate reports, 60 times a second, in batches of 12.
+
+The model, calibrated on the AiFi NanoStore plates (docs/twin.md):
+
+- an absolute reading that is never zeroed: a plate's tare plus its scale
+  error times the weight on it, plus drift (a linear part and a random walk);
+- white noise whose standard deviation differs per plate (lognormal) and
+  grows with shelf height (longer lever, more sway);
+- vibration shared by a fixture's plates, small when someone walks past and
+  large while a hand is in the fixture, again larger on upper shelves;
+- around every take or put-back: the hand pressing the shelf before a lift
+  (+5 to +60 g), a fast change spread over the plates the unit stood on, and a
+  short ringing after;
+- sample-and-hold repeats, lost messages, and faults (dead, stuck, drifting,
+  noisy plates) when the scenario asks for them.
+
+All devices are rendered together as one (samples x plates) array per window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import lfilter
+
+from walkout.domain.layout import Layout
+from walkout.eventlog.records import PlateBatch
+from walkout.twin.body import smoothstep
+from walkout.twin.plan import Lean, ShelfAction
+from walkout.twin.scenario import Clocks, LoadCells
+from walkout.twin.sensors.clocks import Clock, latency
+
+VIB_AR = 0.35  # vibration is nearly white at 60 Hz on the real plates (lag-1 autocorrelation ~0.1-0.3)
+
+
+@dataclass
+class PlateFault:
+    col: int
+    kind: str  # dead | stuck | drift | noisy
+    t0: float
+    t1: float
+    value: float | None = None
+
+
+class LoadCellBank:
+    def __init__(
+        self,
+        layout: Layout,
+        sc: LoadCells,
+        clocks_sc: Clocks,
+        rng: np.random.Generator,
+        clocks: dict[str, Clock],
+        item_load: dict[str, float],
+    ):
+        self.sc = sc
+        self.clocks_sc = clocks_sc
+        self.rng = rng
+        devs = layout.devices()
+        self.devices = sorted(devs)
+        self.pids: list[str] = []
+        self.dev_cols: list[np.ndarray] = []
+        self.col_dev: list[int] = []
+        for d, name in enumerate(self.devices):
+            start = len(self.pids)
+            self.pids.extend(devs[name])
+            self.col_dev.extend([d] * len(devs[name]))
+            self.dev_cols.append(np.arange(start, len(self.pids)))
+        self.col_of = {p: i for i, p in enumerate(self.pids)}
+        self.col_dev_arr = np.asarray(self.col_dev)
+        n = len(self.pids)
+        z = np.array([layout.plate(p).center[2] for p in self.pids])
+        self.fixture_of_dev = [layout.plate(devs[name][0]).fixture for name in self.devices]
+        self.sigma = sc.noise_median_g * np.exp(rng.normal(0.0, sc.noise_log_sd, n)) * (1.0 + sc.noise_height_gain * z)
+        self.height_gain = 0.3 + 1.4 * np.clip(z / 1.8, 0.0, 1.2)
+        self.coupling = rng.uniform(0.6, 1.4, n)
+        self.tare = rng.uniform(600.0, 3500.0, n)
+        self.gain = 1.0 + rng.normal(0.0, sc.gain_sd, n)
+        self.drift_rate = rng.normal(0.0, sc.drift_g_per_h, n) / 3600.0
+        self.walk = np.zeros(n)
+        self.items = np.array([item_load[p] for p in self.pids])
+        self.phase = rng.uniform(0.0, sc.batch / sc.rate_hz, len(self.devices))
+        self.seq = np.zeros(len(self.devices), dtype=np.int64)
+        self.vib_state = np.zeros(len(self.devices))
+        self.clocks = [clocks[d] for d in self.devices]
+        self.faults: list[PlateFault] = []
+        self._last = self.tare + self.gain * self.items
+
+    # -- faults --------------------------------------------------------------------
+
+    def add_fault(self, pid: str, kind: str, t0: float, t1: float) -> None:
+        self.faults.append(PlateFault(col=self.col_of[pid], kind=kind, t0=t0, t1=t1))
+
+    # -- rendering -------------------------------------------------------------------
+
+    def render(
+        self,
+        t0: float,
+        t1: float,
+        actions: list[ShelfAction],
+        leans: list[Lean],
+        touch: np.ndarray,
+        near: np.ndarray,
+    ) -> list[PlateBatch]:
+        """Batches whose first sample falls in [t0, t1). ``touch``/``near`` are
+        (samples, devices) envelopes of hands in, and people close to, each fixture."""
+        sc = self.sc
+        per = sc.batch / sc.rate_hz
+        j0 = int(np.ceil(t0 / per - 1e-9))
+        j1 = int(np.ceil(t1 / per - 1e-9))
+        nb = j1 - j0
+        if nb <= 0:
+            return []
+        ns = nb * sc.batch
+        k = np.arange(j0 * sc.batch, j1 * sc.batch)
+        times = k[:, None] / sc.rate_hz + self.phase[self.col_dev_arr][None, :]  # (ns, P)
+        rng = self.rng
+        P = len(self.pids)
+
+        level = np.broadcast_to(self.items, (ns, P)).copy()
+        for a in actions:
+            self._add_action(level, times, a)
+        for ln in leans:
+            self._add_lean(level, times, ln)
+        out = self.tare + self.gain * level
+
+        # drift: a linear part and a random walk, interpolated across the window
+        walk_end = self.walk + rng.normal(0.0, sc.walk_g_per_sqrt_h * np.sqrt((t1 - t0) / 3600.0), P)
+        frac = (times - t0) / (t1 - t0)
+        out += self.drift_rate * times + self.walk + (walk_end - self.walk) * frac
+        self.walk = walk_end
+
+        noise = rng.standard_normal((ns, P)) * self.sigma
+        vib_src = rng.standard_normal((ns, len(self.devices)))
+        vib, self.vib_state = _ar1(vib_src, self.vib_state)
+        amp = sc.vibration_g * touch + sc.vibration_near_g * near  # (ns, D)
+        shake = (vib * amp)[:, self.col_dev_arr] * (self.coupling * self.height_gain)
+        shake += rng.standard_normal((ns, P)) * (amp[:, self.col_dev_arr] * 0.3 * self.height_gain)
+        out += noise + shake
+
+        if sc.hold_rate > 0:
+            hold = rng.random((ns, P)) < sc.hold_rate
+            hold[0] = False
+            rows, cols = np.nonzero(hold)
+            out[rows, cols] = out[rows - 1, cols]
+        for f in self.faults:
+            self._apply_fault(out, times, f)
+
+        # batches per device
+        cube = out.reshape(nb, sc.batch, P)
+        batches: list[PlateBatch] = []
+        drops = rng.random((nb, len(self.devices))) < sc.drop_rate
+        lat = latency(rng, self.clocks_sc, nb * len(self.devices)).reshape(nb, len(self.devices))
+        for d, cols in enumerate(self.dev_cols):
+            dev = self.devices[d]
+            clk = self.clocks[d]
+            sub = cube[:, :, cols]
+            plates = [self.pids[c] for c in cols]
+            first = (j0 + np.arange(nb)) * per + self.phase[d]
+            t_dev = clk.device_time(first)
+            rx = clk.epoch + first + per + 0.005 + lat[:, d]
+            for b in range(nb):
+                self.seq[d] += 1
+                if drops[b, d]:
+                    continue
+                batches.append(
+                    PlateBatch.model_construct(
+                        kind="plates", device=dev, t=float(t_dev[b]), rx=float(rx[b]), seq=int(self.seq[d]),
+                        rate_hz=sc.rate_hz, plates=plates, grams=sub[b],
+                    )
+                )
+        return batches
+
+    def commit(self, a: ShelfAction) -> None:
+        """Fold a finished action's change into the resting level."""
+        sign = -1.0 if a.op == "take" else 1.0
+        for pid, g in a.grams.items():
+            c = self.col_of.get(pid)
+            if c is not None:
+                self.items[c] += sign * g
+
+    def _add_action(self, level: np.ndarray, times: np.ndarray, a: ShelfAction) -> None:
+        if not a.grams:
+            return
+        total = sum(a.grams.values())
+        sign = -1.0 if a.op == "take" else 1.0
+        for pid, g in a.grams.items():
+            c = self.col_of.get(pid)
+            if c is None:
+                continue
+            t = times[:, c]
+            share = g / total if total > 0 else 0.0
+            step = smoothstep((t - a.t_change0) / max(a.t_change1 - a.t_change0, 1e-3))
+            press_on = smoothstep((t - a.t_touch) / 0.12)
+            if a.op == "take":
+                press_off = 1.0 - smoothstep((t - a.t_change0) / max(a.t_change1 - a.t_change0, 1e-3))
+            else:
+                press_off = 1.0 - smoothstep((t - a.t_change1) / max(a.t_release - a.t_change1, 1e-3))
+            press = a.press_g * share * press_on * press_off
+            dt = t - a.t_change1
+            ring = np.where(dt > 0, 0.02 * g * np.exp(-dt / 0.15) * np.sin(2 * np.pi * 5.0 * dt), 0.0)
+            level[:, c] += sign * g * step + press + ring
+
+    def _add_lean(self, level: np.ndarray, times: np.ndarray, ln: Lean) -> None:
+        for pid, g in ln.plates.items():
+            c = self.col_of.get(pid)
+            if c is None:
+                continue
+            t = times[:, c]
+            w = smoothstep((t - ln.t_start) / 0.4) * (1.0 - smoothstep((t - ln.t_end) / 0.4))
+            wobble = 1.0 + 0.15 * np.sin(2 * np.pi * 0.7 * (t - ln.t_start))
+            level[:, c] += g * w * wobble
+
+    def _apply_fault(self, out: np.ndarray, times: np.ndarray, f: PlateFault) -> None:
+        t = times[:, f.col]
+        on = (t >= f.t0) & (t < f.t1)
+        if not on.any():
+            return
+        if f.kind == "dead":
+            out[on, f.col] = np.nan
+        elif f.kind == "stuck":
+            if f.value is None:
+                f.value = float(out[np.argmax(on), f.col])
+            out[on, f.col] = f.value
+        elif f.kind == "drift":
+            out[on, f.col] += 20.0 / 60.0 * (t[on] - f.t0)
+        elif f.kind == "noisy":
+            out[on, f.col] += self.rng.standard_normal(int(on.sum())) * self.sigma[f.col] * 10.0
+
+
+def _ar1(x: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-variance AR(1) along axis 0, continuing from ``state``."""
+    a = VIB_AR
+    y, zf = lfilter([np.sqrt(1 - a * a)], [1.0, -a], x, axis=0, zi=(a * state)[None, :])
+    return y, y[-1].copy()

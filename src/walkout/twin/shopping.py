@@ -1,0 +1,139 @@
+"""Carrying out a plan's stops: walking the group there, then each take, look,
+put-back, hand-off, hold or lean, with the timings of ``twin.actions``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from walkout.twin import actions as act
+from walkout.twin.plan import Intent, PersonPlan, SessionPlan, Stand, Stop
+
+if TYPE_CHECKING:
+    from walkout.twin.planner import Planner
+
+
+def along(pl: Planner, facing: int) -> np.ndarray:
+    g = pl.layout.plate(pl.shelves.facings[facing].plates[0])
+    v = g.corners[1][:2] - g.corners[0][:2]
+    return v / np.linalg.norm(v)
+
+
+def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed: float) -> float:
+    rng = pl.rng
+    people = sess.people
+    busy: dict[str, float] = {}
+    carrier: dict[str, PersonPlan] = {}
+    lean_at = int(rng.integers(len(stops))) if stops and rng.random() < pl.sc.behaviours.lean else -1
+    for si, stop in enumerate(stops):
+        solo = len(people) == 1 and people[0].role == "shopper"
+        if solo:
+            t = pl.coord.maybe(sess, people[0], t, speed, busy)
+        wrong = [it for it in stop.intents if it.op == "put_wrong" and it.sku in carrier]
+        if wrong:
+            picker = carrier[wrong[0].sku]
+        else:
+            picker = people[0] if len(people) == 1 or rng.random() < 0.6 else people[int(rng.integers(1, len(people)))]
+        spot = pl.stand_xy(stop.facing)
+        face = pl.facing_heading(stop.facing)
+        ax = along(pl, stop.facing)
+        t_arr_picker = t
+        others = [p for p in people if p is not picker]
+        t_arr_picker = pl.walk(picker, spot, t, speed, face)
+        t_all = t_arr_picker
+        for i, p in enumerate(others, start=1):
+            side = 1 if i % 2 else -1
+            off = spot + ax * side * 0.75 * ((i + 1) // 2)
+            try:
+                off = pl.nav.nearest_free(off, max_m=1.0)
+            except ValueError:
+                off = spot
+            t_all = max(t_all, pl.walk(p, off, t + 0.4 * i, speed, face))
+        t_now = t_arr_picker + float(rng.uniform(*pl.sc.arrivals.dwell_s))
+        if si == lean_at:
+            hand = pl.next_hand(picker, busy, t_now)
+            plate = str(rng.choice(pl.shelves.facings[stop.facing].plates))
+            ln, t_now = act.lean(rng, pl.layout, picker, t_now, plate, hand)
+            sess.leans.append(ln)
+            sess.behaviours.add("lean")
+        changes: list[float] = []
+        t_first = t_now
+        for it in stop.intents:
+            t_now = do_intent(pl, sess, picker, it, t_now, busy, carrier, changes)
+        t_end = max(t_now, t_all) + float(rng.uniform(0.3, 1.0))
+        for p in people:
+            pl.stay(p, t_end)
+        pl.stands.append(
+            Stand(person=picker, t0=t_first, t1=t_end, xy=spot, facing=stop.facing, plate=pl.middle_plate(stop.facing), changes=changes)
+        )
+        t = t_end
+    return t
+
+
+def do_intent(
+    pl: Planner,
+    sess: SessionPlan,
+    p: PersonPlan,
+    it: Intent,
+    t: float,
+    busy: dict[str, float],
+    carrier: dict[str, PersonPlan],
+    changes: list[float],
+) -> float:
+    rng = pl.rng
+    press = pl.sc.loadcells.press_g
+    hand = pl.next_hand(p, busy, t)
+    if it.op == "put_wrong":
+        if it.sku not in carrier:
+            return t
+        a, t_back = act.put(pl.new_id("a"), rng, pl.layout, p, t, it.sku, 1, hand, it.plate or "", press, facing=None, tags=["wrong_shelf"])
+        sess.actions.append(a)
+        del carrier[it.sku]
+        return t_back + float(rng.uniform(0.3, 1.0))
+    if it.alt is not None:
+        alt_sku = pl.shelves.facings[it.alt].sku
+        if pl.reserve(it.alt, 1):
+            plate = pl.middle_plate(it.alt)
+            a, t_back = act.take(pl.new_id("a"), rng, pl.layout, p, t, alt_sku, 1, hand, plate, press, facing=it.alt, tags=["swap_similar"])
+            sess.actions.append(a)
+            changes.append(a.t_mid)
+            look = float(rng.uniform(2.0, 5.0))
+            act.hold(p, hand, t_back - 0.3, t_back + look)
+            b, t_back = act.put(pl.new_id("a"), rng, pl.layout, p, t_back + look - 0.6, alt_sku, 1, hand, plate, press, facing=it.alt, tags=["swap_similar"])
+            sess.actions.append(b)
+            pl.release_later(b.t_change1, it.alt, 1)
+            t = t_back + float(rng.uniform(0.3, 1.0))
+    plate = str(rng.choice(pl.shelves.facings[it.facing].plates))
+    tags = []
+    if it.qty > 1:
+        tags.append("multi_unit")
+    if it.alt is not None:
+        tags.append("swap_similar")
+    if it.then:
+        tags.append(it.then)
+    a, t_back = act.take(pl.new_id("a"), rng, pl.layout, p, t, it.sku, it.qty, hand, plate, press, facing=it.facing, tags=tags)
+    sess.actions.append(a)
+    changes.append(a.t_mid)
+    t = t_back
+    if it.then == "put_back":
+        look = float(rng.uniform(2.0, 10.0))
+        act.hold(p, hand, t_back - 0.3, t_back + look)
+        b, t = act.put(pl.new_id("a"), rng, pl.layout, p, t_back + look - 0.6, it.sku, it.qty, hand, plate, press, facing=it.facing, tags=["put_back"])
+        sess.actions.append(b)
+        pl.release_later(b.t_change1, it.facing, it.qty)
+    elif it.then == "long_hold":
+        until = t_back + float(rng.uniform(30.0, 150.0))
+        act.hold(p, hand, t_back - 0.3, until)
+        busy[f"{p.id}:{hand}"] = until
+    elif it.then == "conceal":
+        t = act.conceal(p, hand, t_back - 0.2)
+    elif it.then == "handoff_group":
+        receivers = [q for q in sess.people if q is not p]
+        if receivers:
+            r = receivers[int(rng.integers(len(receivers)))]
+            h, t = act.handoff(rng, p, r, t_back + 0.3, it.sku, it.qty)
+            sess.handoffs.append(h)
+    elif it.then == "wrong_shelf":
+        carrier[it.sku] = p
+    return t + float(rng.uniform(0.3, 1.2))

@@ -1,0 +1,176 @@
+"""The twin's main loop: plan arrivals, move the world, render every sensor,
+and hand out records in arrival order, ten seconds at a time.
+
+Memory stays flat however long the run: people are planned when they arrive
+and forgotten after they leave, and sensor data exists only for the window
+being rendered. The same store, scenario and seed give the same records.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import zoneinfo
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from walkout.domain.layout import Layout
+from walkout.domain.store import Store
+from walkout.eventlog.records import AnyRecord, Header
+from walkout.eventlog.truth import TruthFault, TruthHeader, TruthTrackSwap
+from walkout.twin.arrivals import ArrivalCurve, arrivals_between
+from walkout.twin.body import HEAD
+from walkout.twin.envelopes import Envelopes
+from walkout.twin.navigation import NavGrid
+from walkout.twin.planner import Planner
+from walkout.twin.scenario import Scenario
+from walkout.twin.sensors.clocks import ClockFactory
+from walkout.twin.sensors.loadcell import LoadCellBank
+from walkout.twin.sensors.tracker import TrackerModel
+from walkout.twin.stock import Shelves
+from walkout.twin.world import World
+
+WINDOW_S = 10.0
+TWIN_VERSION = 1
+
+
+def start_epoch(store: Store, scenario: Scenario) -> float:
+    tz = zoneinfo.ZoneInfo(store.timezone)
+    day = datetime.fromisoformat(scenario.date).replace(tzinfo=tz)
+    return (day + timedelta(hours=scenario.start_hour)).timestamp()
+
+
+class Simulation:
+    """``records()`` streams the log; truth facts go to ``truth`` as they become final."""
+
+    def __init__(
+        self,
+        store: Store,
+        scenario: Scenario,
+        seed: int,
+        duration_s: float,
+        truth: Callable[[Any], None] | None = None,
+    ):
+        self.store = store
+        self.sc = scenario
+        self.seed = seed
+        self.duration = float(duration_s)
+        self._truth = truth or (lambda rec: None)
+        ss = np.random.SeedSequence(seed)
+        (s_plan, s_ids, s_arr, s_staff, s_stock, s_cells, s_track, s_world, s_clock, s_fault) = (
+            np.random.default_rng(x) for x in ss.spawn(10)
+        )
+        self.epoch = start_epoch(store, scenario)
+        self.layout = Layout.of(store)
+        self.nav = NavGrid(self.layout)
+        self.shelves = Shelves(self.layout, s_stock)
+        self.clocks = ClockFactory(scenario.clocks, s_clock, self.epoch)
+        devices = sorted(self.layout.devices())
+        dev_clocks = {d: self.clocks.clock() for d in devices}
+        self.bank = LoadCellBank(self.layout, scenario.loadcells, scenario.clocks, s_cells, dev_clocks, self.shelves.load)
+        self.env = Envelopes(self.layout, self.bank.devices)
+        self.tracker = TrackerModel(scenario.tracker, scenario.clocks, s_track, self.clocks.clock())
+        self.world = World(self.layout, self.shelves, self.tracker, scenario, s_world, self.clocks, self._truth)
+        self.planner = Planner(self.layout, self.nav, self.shelves, scenario, s_plan, s_ids)
+        self.curve = ArrivalCurve(scenario.arrivals)
+        self._arr_rng = s_arr
+        self._staff_rng = s_staff
+        self._faults = self._plan_faults(s_fault, dev_clocks)
+
+    def header(self) -> Header:
+        return Header(
+            store=self.store.id,
+            source="twin",
+            start=self.epoch,
+            meta={
+                "scenario": self.sc.name,
+                "seed": self.seed,
+                "duration_s": self.duration,
+                "twin_version": TWIN_VERSION,
+                "timezone": self.store.timezone,
+            },
+        )
+
+    def truth_header(self) -> TruthHeader:
+        return TruthHeader(
+            store=self.store.id, scenario=self.sc.name, seed=self.seed, start=self.epoch, duration_s=self.duration,
+            meta={"twin_version": TWIN_VERSION},
+        )
+
+    def _plan_faults(self, rng: np.random.Generator, dev_clocks: dict[str, Any]) -> list[TruthFault]:
+        f = self.sc.faults
+        out: list[TruthFault] = []
+        pids = list(self.bank.pids)
+        if not pids:
+            return out
+        for kind, n in (("dead", f.dead_plates), ("stuck", f.stuck_plates), ("drift", f.drifting_plates), ("noisy", f.noisy_plates)):
+            for _ in range(n):
+                pid = pids[int(rng.integers(len(pids)))]
+                t0 = float(rng.uniform(0.1, 0.6)) * self.duration
+                self.bank.add_fault(pid, kind, t0, float("inf"))
+                dev = self.layout.plate(pid).device
+                out.append(TruthFault(device=dev, plate=pid, fault=kind, t_start=self.epoch + t0))  # type: ignore[arg-type]
+        for _ in range(f.clock_skew_devices):
+            dev = self.bank.devices[int(rng.integers(len(self.bank.devices)))]
+            t0 = float(rng.uniform(0.1, 0.6)) * self.duration
+            clk = dev_clocks[dev]
+            clk.skew_at, clk.skew_s = t0, 0.5
+            out.append(TruthFault(device=dev, fault="clock_skew", t_start=self.epoch + t0, detail={"jump_s": 0.5}))
+        return out
+
+    def records(self, progress: Callable[[float], None] | None = None) -> Iterator[AnyRecord]:
+        yield self.header()
+        self._truth(self.truth_header())
+        for fault in self._faults:
+            self._truth(fault)
+        heap: list[tuple[float, int, AnyRecord]] = []
+        order = itertools.count()
+        w = self.world
+        for k in itertools.count():
+            t0, t1 = k * WINDOW_S, (k + 1) * WINDOW_S
+            if t0 < self.duration:
+                self._arrive(t0, min(t1, self.duration))
+            elif not w.people and not w.sessions:
+                break
+            w.resolve_until(t1)
+            people = [p for p in w.people if p.t_in < t1 and p.t_out >= t0]
+            times = self.tracker.frame_times(t0, t1)
+            frames, swaps, true = self.tracker.render(times, people)
+            for s in swaps:
+                self._truth(TruthTrackSwap(t=self.epoch + s.t, persons=(s.a, s.b), tracks_after=(s.track_a, s.track_b)))
+            lc = self.sc.loadcells
+            grid = np.arange(int(np.ceil(t0 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch, int(np.ceil(t1 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch) / lc.rate_hz
+            near_f = self.env.near(true[:, :, HEAD, :2]) if len(times) else np.zeros((0, len(self.bank.devices)))
+            if len(times):
+                idx = np.clip(np.searchsorted(times, grid) - 1, 0, len(times) - 1)
+                near = near_f[idx]
+            else:
+                near = np.zeros((len(grid), len(self.bank.devices)))
+            touch = self.env.touch(grid, w.active, w.leans)
+            batches = self.bank.render(t0, t1, w.active, w.leans, touch, near)
+            w.recognitions_until(t1)
+            for rec in itertools.chain(frames, batches, w.records):
+                heapq.heappush(heap, (rec.rx, next(order), rec))
+            w.records.clear()
+            w.retire(t1, self.bank.commit)
+            limit = self.epoch + t1
+            while heap and heap[0][0] < limit:
+                yield heapq.heappop(heap)[2]
+            if progress:
+                progress(t1)
+        while heap:
+            yield heapq.heappop(heap)[2]
+
+    def _arrive(self, t0: float, t1: float) -> None:
+        shoppers = arrivals_between(self.curve, self._arr_rng, t0, t1, self.sc.start_hour)
+        lam = self.sc.behaviours.restock_per_hour / 3600.0
+        n_staff = int(self._staff_rng.poisson(lam * (t1 - t0)))
+        staff = np.sort(self._staff_rng.uniform(t0, t1, n_staff)) if n_staff else np.empty(0)
+        events = sorted([(float(t), "shopper") for t in shoppers] + [(float(t), "staff") for t in staff])
+        for t, kind in events:
+            plans = self.planner.plan_session(t) if kind == "shopper" else [self.planner.plan_staff(t)]
+            for s in plans:
+                self.world.add_session(s)
