@@ -2,7 +2,8 @@
 
 Built-in names are generated on demand (the layout generator is deterministic,
 so the same name always gives the same store); ``nanostore`` is built from the
-real AiFi NanoStore layout in the reference data.
+real AiFi NanoStore layout in the reference data, ``aim3s`` from the AIM3S
+shelf replica's products.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from walkout.domain.store import Store
 from walkout.storefile import load_store
 
 GENERATED = ("corner-shop", "convenience", "supermarket")
-BUILTIN = (*GENERATED, "nanostore")
+BUILTIN = (*GENERATED, "nanostore", "aim3s")
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +30,12 @@ def builtin_store(name: str) -> Store:
 
         d = aifi_dir()
         return build_nanostore(d / "store_meta", d / "BENCHMARK-1")
+    if name == "aim3s":
+        from walkout.importers.aim3s import build_aim3s_store
+        from walkout.paths import aim3s_dir
+
+        a = aim3s_dir()
+        return build_aim3s_store(a / "product_info.json", a / "weight_calibration.json")
     raise ValueError(f"no built-in store {name!r}; choose one of {', '.join(BUILTIN)} or give a file")
 
 

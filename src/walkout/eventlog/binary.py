@@ -20,11 +20,11 @@ import msgpack
 import numpy as np
 import zstandard
 
-from walkout.eventlog.codec import RecordError, from_obj, to_obj
+from walkout.eventlog.codec import RecordError, _base, from_obj, to_obj
 from walkout.eventlog.jsonl import LogError
-from walkout.eventlog.records import JOINTS, AnyRecord
+from walkout.eventlog.records import JOINTS, AnyRecord, PlateBatch
 
-MAGIC = b"WLOG\x00\x02\r\n"
+MAGIC = b"WLOG\x00\x03\r\n"
 BLOCK_BYTES = 1 << 20
 _HDR = struct.Struct("<II")
 _MISSING = np.iinfo(np.int32).min
@@ -47,20 +47,37 @@ class _Block:
     def __init__(self) -> None:
         self.recs: list[dict[str, Any]] = []
         self.grams: list[np.ndarray] = []
-        self.xyz: list[list[int]] = []
+        self.xyz: list[int] = []
         self.score: list[int] = []
+        self.plate_lists: list[list[str]] = []
+        self._plist: dict[tuple[str, ...], int] = {}
+        # id() -> (the list itself, index): holding the list keeps its id from being reused
+        self._plist_by_id: dict[int, tuple[list[str], int]] = {}
         self.size = 0
+
+    def add_plates(self, rec: PlateBatch) -> None:
+        """Fast path: no per-record rounding; the block rounds all samples at once."""
+        obj = _base(rec, "plates")
+        obj["rate_hz"] = float(rec.rate_hz)
+        hit = self._plist_by_id.get(id(rec.plates))
+        if hit is not None and hit[0] is rec.plates:
+            idx = hit[1]
+        else:
+            tup = tuple(rec.plates)
+            idx = self._plist.get(tup)
+            if idx is None:
+                idx = self._plist[tup] = len(self.plate_lists)
+                self.plate_lists.append(list(tup))
+            self._plist_by_id[id(rec.plates)] = (rec.plates, idx)
+        obj["plates"] = idx
+        obj["grams"] = int(rec.grams.shape[0])
+        self.grams.append(np.ravel(rec.grams))
+        self.size += rec.grams.size * 4 + 48
+        self.recs.append(obj)
 
     def add(self, obj: dict[str, Any]) -> None:
         kind = obj["kind"]
-        if kind == "plates":
-            g = obj["grams"]
-            q = np.round(g * 100.0)
-            q = np.where(np.isnan(q), _MISSING, q).astype(np.int32)
-            self.grams.append(q.ravel())
-            obj["grams"] = int(q.shape[0])
-            self.size += q.size * 4 + 64
-        elif kind == "tracks":
+        if kind == "tracks":
             packed = []
             for p in obj["people"]:
                 mask = 0
@@ -78,11 +95,16 @@ class _Block:
         self.recs.append(obj)
 
     def payload(self) -> bytes:
-        g = np.concatenate(self.grams) if self.grams else np.empty(0, np.int32)
+        if self.grams:
+            q = np.rint(np.concatenate(self.grams) * 100.0)  # exactly np.round(g, 2) * 100, as in JSON
+            g = np.where(np.isnan(q), _MISSING, q).astype("<i4")
+        else:
+            g = np.empty(0, "<i4")
         return msgpack.packb(
             {
                 "recs": self.recs,
-                "g": _shuffle(g.astype("<i4")),
+                "pl": self.plate_lists,
+                "g": _shuffle(g),
                 "j": _shuffle(np.asarray(self.xyz, dtype="<i4")),
                 "s": np.asarray(self.score, dtype=np.uint8).tobytes(),
             },
@@ -95,9 +117,11 @@ def _decode_block(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
     xyz = _unshuffle(block["j"], "<i4") if block["j"] else np.empty(0, np.int32)
     sc = np.frombuffer(block["s"], dtype=np.uint8)
     gi = ji = si = 0
+    lists = block.get("pl", [])
     for obj in block["recs"]:
         kind = obj.get("kind")
         if kind == "plates":
+            obj["plates"] = lists[obj["plates"]]
             n = int(obj["grams"]) * len(obj["plates"])
             q = g[gi : gi + n].reshape(int(obj["grams"]), len(obj["plates"]))
             gi += n
@@ -127,7 +151,10 @@ class BinaryWriter:
         fh.write(MAGIC)
 
     def write(self, rec: AnyRecord) -> None:
-        self._block.add(to_obj(rec))
+        if isinstance(rec, PlateBatch):
+            self._block.add_plates(rec)
+        else:
+            self._block.add(to_obj(rec))
         if self._block.size >= BLOCK_BYTES:
             self.flush()
 

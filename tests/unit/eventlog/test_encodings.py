@@ -156,3 +156,20 @@ def test_truncated_binary_is_named(tmp_path: Path) -> None:
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LogError, match="unknown log encoding"):
         LogWriter(tmp_path / "x.csv")
+
+
+def test_streamed_records_with_fresh_plate_lists_keep_their_own(tmp_path: Path) -> None:
+    """Regression: plate lists were cached by id(); a freed record's id is reused
+    by the next one, which then got the wrong plates."""
+
+    def stream():
+        for i in range(400):
+            names = [f"G{i % 7}.1.{k}" for k in range(1, 2 + i % 5)]
+            yield PlateBatch(device=f"G{i % 7}", t=float(i), rate_hz=60, plates=names, grams=np.zeros((12, len(names))))
+
+    p = tmp_path / "s.wlog"
+    with LogWriter(p) as w:
+        w.write(Header(store="s", source="t", start=0))
+        w.write_all(stream())
+    back = [r for r in read_log(p) if isinstance(r, PlateBatch)]
+    assert [r.plates for r in back] == [r.plates for r in stream()]
