@@ -204,3 +204,15 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "recognition": Recognition,
 }
 AnyRecord = Header | PlateBatch | TrackFrame | GateEntry | GatePass | RfidRead | Recognition
+
+
+def construct(cls: type[Any], **values: Any) -> Any:
+    """Build a record without validation, for producers that are correct by
+    construction (the twin). Every field must be given. About three times faster
+    than ``model_construct``, which matters at 100,000 records a second."""
+    m = cls.__new__(cls)
+    object.__setattr__(m, "__dict__", values)
+    object.__setattr__(m, "__pydantic_fields_set__", set(values))
+    object.__setattr__(m, "__pydantic_extra__", None)
+    object.__setattr__(m, "__pydantic_private__", None)
+    return m

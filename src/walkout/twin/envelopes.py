@@ -47,26 +47,33 @@ class Envelopes:
         c = np.where(np.isnan(c), 0.0, c)
         return np.minimum(c.sum(axis=1), 2.0)
 
-    def touch(self, times: np.ndarray, actions: list[ShelfAction], leans: list[Lean]) -> np.ndarray:
-        """(samples, devices): 1 while a hand is in the fixture."""
+    def touch(self, times: np.ndarray, actions: list[ShelfAction], leans: list[Lean], decay_s: float = 1.5) -> np.ndarray:
+        """(samples, devices): 1 while a hand is in the fixture, fading after it leaves."""
         out = np.zeros((len(times), len(self.o)))
         if len(times) == 0:
             return out
         t0, t1 = times[0], times[-1]
         for a in actions:
-            if a.t_release + 0.3 < t0 or a.t_touch - 0.3 > t1:
+            if a.t_release + 5 * decay_s + 0.3 < t0 or a.t_touch - 0.3 > t1:
                 continue
             d = self.plate_dev.get(next(iter(a.grams), ""), None)
             if d is None:
                 continue
-            w = smoothstep((times - a.t_touch + 0.15) / 0.3) * (1.0 - smoothstep((times - a.t_release) / 0.3))
+            w = smoothstep((times - a.t_touch + 0.15) / 0.3) * _fade(times, a.t_release, decay_s)
             out[:, d] += w
         for ln in leans:
-            if ln.t_end + 0.3 < t0 or ln.t_start - 0.3 > t1:
+            if ln.t_end + 5 * decay_s + 0.3 < t0 or ln.t_start - 0.3 > t1:
                 continue
             d = self.plate_dev.get(next(iter(ln.plates)), None)
             if d is None:
                 continue
-            w = smoothstep((times - ln.t_start + 0.15) / 0.3) * (1.0 - smoothstep((times - ln.t_end) / 0.3))
+            w = smoothstep((times - ln.t_start + 0.15) / 0.3) * _fade(times, ln.t_end, decay_s)
             out[:, d] += 0.7 * w
         return np.minimum(out, 2.0)
+
+
+def _fade(times: np.ndarray, t_end: float, decay_s: float) -> np.ndarray:
+    """1 until ``t_end``, then an exponential fade (a shaken shelf rings on)."""
+    if decay_s <= 0:
+        return 1.0 - smoothstep((times - t_end) / 0.3)
+    return np.where(times <= t_end, 1.0, np.exp(-np.maximum(times - t_end, 0.0) / decay_s))

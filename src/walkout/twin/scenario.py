@@ -43,7 +43,7 @@ class Arrivals(_M):
         ]
     )
     group_sizes: dict[int, float] = Field(
-        default_factory=lambda: {1: 0.80, 2: 0.13, 3: 0.05, 4: 0.02},
+        default_factory=lambda: {1: 0.78, 2: 0.14, 3: 0.06, 4: 0.02},
         description="share of sessions by number of people on one credential",
     )
     card_share: float = Field(default=0.3, ge=0, le=1, description="entries by card tap, rest by QR")
@@ -54,8 +54,8 @@ class Arrivals(_M):
 
 class Behaviours(_M):
     # session-level
-    put_back: Rate = Field(default=0.18, ge=0, le=1, description="pick, look, put back in place")
-    wrong_shelf: Rate = Field(default=0.04, ge=0, le=1, description="put back on another shelf")
+    put_back: Rate = Field(default=0.22, ge=0, le=1, description="pick, look, put back in place")
+    wrong_shelf: Rate = Field(default=0.05, ge=0, le=1, description="put back on another shelf")
     swap_similar: Rate = Field(default=0.05, ge=0, le=1, description="take, return, take a look-alike")
     handoff_group: Rate = Field(default=0.20, ge=0, le=1, description="of group sessions: hand an item over")
     handoff_other: Rate = Field(default=0.01, ge=0, le=1, description="hand an item to another account")
@@ -65,8 +65,8 @@ class Behaviours(_M):
     tailgate: Rate = Field(default=0.005, ge=0, le=1, description="someone follows in without a credential")
     # take-level
     multi_unit: Rate = Field(default=0.08, ge=0, le=1, description="several units in one grab")
-    reach_across: Rate = Field(default=0.04, ge=0, le=1, description="reach past another shopper")
-    simultaneous: Rate = Field(default=0.04, ge=0, le=1, description="take within 1 s of a neighbour")
+    reach_across: Rate = Field(default=0.06, ge=0, le=1, description="reach past another shopper")
+    simultaneous: Rate = Field(default=0.06, ge=0, le=1, description="take within 1 s of a neighbour")
     # staff
     restock_per_hour: float = Field(default=1.0, ge=0, description="staff restocking visits")
 
@@ -76,12 +76,15 @@ class LoadCells(_M):
 
     rate_hz: float = 60.0
     batch: int = Field(default=12, ge=1, description="samples per message, as AiFi's controllers")
-    noise_median_g: float = Field(default=0.55, gt=0, description="median per-plate white noise sd")
-    noise_log_sd: float = Field(default=0.55, ge=0, description="spread of per-plate noise (lognormal)")
-    noise_height_gain: float = Field(default=1.2, ge=0, description="extra sd per metre of shelf height")
-    vibration_g: float = Field(default=4.0, ge=0, description="sd of fixture vibration when touched")
-    vibration_near_g: float = Field(default=0.8, ge=0, description="when someone walks close by")
-    hold_rate: float = Field(default=0.03, ge=0, le=1, description="a sample repeats the previous one")
+    noise_floor_g: float = Field(default=0.3, ge=0, description="white noise sd every plate has")
+    noise_median_g: float = Field(default=0.2, gt=0, description="median of each plate's extra noise sd")
+    noise_log_sd: float = Field(default=1.25, ge=0, description="spread of the extra noise (lognormal): a few plates are very noisy")
+    noise_height_gain: float = Field(default=0.6, ge=0, description="extra sd per metre of shelf height")
+    vibration_g: float = Field(default=6.5, ge=0, description="sd of fixture vibration when touched")
+    vibration_near_g: float = Field(default=1.6, ge=0, description="when someone walks close by")
+    sway_log_sd: float = Field(default=0.7, ge=0, description="spread of how easily fixtures shake (lognormal)")
+    touch_decay_s: float = Field(default=1.5, ge=0, description="a fixture keeps shaking after a hand leaves")
+    hold_rate: float = Field(default=0.13, ge=0, le=1, description="a sample repeats the previous one (13 % on the NanoStore)")
     gain_sd: float = Field(default=0.012, ge=0, description="per-plate scale error")
     drift_g_per_h: float = Field(default=2.0, ge=0, description="sd of per-plate linear drift")
     walk_g_per_sqrt_h: float = Field(default=1.0, ge=0, description="random-walk part of drift")
@@ -153,7 +156,7 @@ def _easy() -> dict[str, Any]:
             "handoff_other": 0.0, "long_hold": 0.0, "lean": 0.0, "conceal": 0.0, "tailgate": 0.0,
             "multi_unit": 0.03, "reach_across": 0.0, "simultaneous": 0.0, "restock_per_hour": 0.5,
         },
-        "loadcells": {"noise_median_g": 0.4, "noise_log_sd": 0.3, "vibration_g": 1.5, "drop_rate": 0.0},
+        "loadcells": {"noise_floor_g": 0.25, "noise_median_g": 0.1, "noise_log_sd": 0.5, "vibration_g": 2.0, "vibration_near_g": 0.5, "drop_rate": 0.0},
         "tracker": {"jitter_m": 0.01, "hand_jitter_m": 0.015, "miss_rate": 0.0, "swap_rate": 0.0},
         "rfid": {"miss_rate": 0.0},
     }
@@ -169,7 +172,7 @@ def _hard() -> dict[str, Any]:
         "name": "hard",
         "arrivals": {"peak_per_hour": 220, "group_sizes": {1: 0.64, 2: 0.22, 3: 0.09, 4: 0.05}},
         "behaviours": doubled,
-        "loadcells": {"noise_median_g": 0.8, "vibration_g": 6.0, "drop_rate": 0.005, "drift_g_per_h": 5.0},
+        "loadcells": {"noise_median_g": 0.35, "vibration_g": 9.0, "vibration_near_g": 2.5, "drop_rate": 0.005, "drift_g_per_h": 5.0},
         "tracker": {"jitter_m": 0.035, "hand_jitter_m": 0.05, "miss_rate": 0.05, "swap_rate": 0.15},
         "rfid": {"miss_rate": 0.1},
         "recognition": {"visible_rate": 0.5, "top1": 0.7},

@@ -149,7 +149,7 @@ class Simulation:
                 near = near_f[idx]
             else:
                 near = np.zeros((len(grid), len(self.bank.devices)))
-            touch = self.env.touch(grid, w.active, w.leans)
+            touch = self.env.touch(grid, w.active, w.leans, lc.touch_decay_s)
             batches = self.bank.render(t0, t1, w.active, w.leans, touch, near)
             w.recognitions_until(t1)
             for rec in itertools.chain(frames, batches, w.records):

@@ -290,7 +290,7 @@ class World:
         """Drop what can no longer affect a window starting at ``t0``."""
         keep = []
         for a in self.active:
-            if a.t_release + 1.0 < t0:
+            if a.t_release + 6.0 < t0:  # the touch envelope fades for a few seconds after release
                 commit(a)
             else:
                 keep.append(a)

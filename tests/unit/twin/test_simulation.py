@@ -157,7 +157,8 @@ def test_walking_never_passes_through_fixtures(mini_run: Run) -> None:
     ]
     assert len(necks) > 1000
     d = np.array([_distance_to_fixtures(lay, xy) for xy in necks])
-    assert d.min() > 0.1  # bodies keep clear of shelves even with tracker jitter and leaning in
+    assert d.min() > 0.0  # never inside a fixture, even with tracker jitter and leaning in to reach
+    assert np.mean(d < 0.2) < 0.02
 
 
 def test_hard_run_shows_its_behaviours(mini_run: Run) -> None:

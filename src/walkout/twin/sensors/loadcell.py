@@ -25,7 +25,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from walkout.domain.layout import Layout
-from walkout.eventlog.records import PlateBatch
+from walkout.eventlog.records import PlateBatch, construct
 from walkout.twin.body import smoothstep
 from walkout.twin.plan import Lean, ShelfAction
 from walkout.twin.scenario import Clocks, LoadCells
@@ -67,13 +67,16 @@ class LoadCellBank:
             self.col_dev.extend([d] * len(devs[name]))
             self.dev_cols.append(np.arange(start, len(self.pids)))
         self.col_of = {p: i for i, p in enumerate(self.pids)}
+        self.plate_lists = [[self.pids[c] for c in cols] for cols in self.dev_cols]
         self.col_dev_arr = np.asarray(self.col_dev)
         n = len(self.pids)
         z = np.array([layout.plate(p).center[2] for p in self.pids])
         self.fixture_of_dev = [layout.plate(devs[name][0]).fixture for name in self.devices]
-        self.sigma = sc.noise_median_g * np.exp(rng.normal(0.0, sc.noise_log_sd, n)) * (1.0 + sc.noise_height_gain * z)
+        self.sigma = (sc.noise_floor_g + sc.noise_median_g * np.exp(rng.normal(0.0, sc.noise_log_sd, n))) * (1.0 + sc.noise_height_gain * z)
         self.height_gain = 0.3 + 1.4 * np.clip(z / 1.8, 0.0, 1.2)
         self.coupling = rng.uniform(0.6, 1.4, n)
+        sway = np.exp(rng.normal(0.0, sc.sway_log_sd, len(self.devices)))  # some fixtures rattle, some are stiff
+        self.coupling *= sway[self.col_dev_arr]
         self.tare = rng.uniform(600.0, 3500.0, n)
         self.gain = 1.0 + rng.normal(0.0, sc.gain_sd, n)
         self.drift_rate = rng.normal(0.0, sc.drift_g_per_h, n) / 3600.0
@@ -84,7 +87,6 @@ class LoadCellBank:
         self.vib_state = np.zeros(len(self.devices))
         self.clocks = [clocks[d] for d in self.devices]
         self.faults: list[PlateFault] = []
-        self._last = self.tare + self.gain * self.items
 
     # -- faults --------------------------------------------------------------------
 
@@ -112,60 +114,68 @@ class LoadCellBank:
         if nb <= 0:
             return []
         ns = nb * sc.batch
-        k = np.arange(j0 * sc.batch, j1 * sc.batch)
-        times = k[:, None] / sc.rate_hz + self.phase[self.col_dev_arr][None, :]  # (ns, P)
         rng = self.rng
         P = len(self.pids)
+        D = len(self.devices)
+        k = np.arange(j0 * sc.batch, j1 * sc.batch)
+        grid = k / sc.rate_hz
 
-        level = np.broadcast_to(self.items, (ns, P)).copy()
-        for a in actions:
-            self._add_action(level, times, a)
-        for ln in leans:
-            self._add_lean(level, times, ln)
-        out = self.tare + self.gain * level
-
-        # drift: a linear part and a random walk, interpolated across the window
+        # drift changes by micrograms within a batch: evaluate it once per batch
         walk_end = self.walk + rng.normal(0.0, sc.walk_g_per_sqrt_h * np.sqrt((t1 - t0) / 3600.0), P)
-        frac = (times - t0) / (t1 - t0)
-        out += self.drift_rate * times + self.walk + (walk_end - self.walk) * frac
+        tb = (j0 + np.arange(nb)) * per + per / 2
+        frac = ((tb - t0) / (t1 - t0))[:, None]
+        base = self.tare + self.gain * self.items
+        per_batch = base + self.drift_rate * tb[:, None] + self.walk + (walk_end - self.walk) * frac  # (nb, P)
         self.walk = walk_end
+        out = rng.standard_normal((ns, P), dtype=np.float32).astype(np.float64)
+        out *= self.sigma
+        out += np.repeat(per_batch, sc.batch, axis=0)
 
-        noise = rng.standard_normal((ns, P)) * self.sigma
-        vib_src = rng.standard_normal((ns, len(self.devices)))
-        vib, self.vib_state = _ar1(vib_src, self.vib_state)
+        # vibration: only fixtures someone is near or touching shake
         amp = sc.vibration_g * touch + sc.vibration_near_g * near  # (ns, D)
-        shake = (vib * amp)[:, self.col_dev_arr] * (self.coupling * self.height_gain)
-        shake += rng.standard_normal((ns, P)) * (amp[:, self.col_dev_arr] * 0.3 * self.height_gain)
-        out += noise + shake
+        live = np.nonzero(amp.max(axis=0) > 1e-3)[0] if D else np.empty(0, int)
+        src = rng.standard_normal((ns, D))
+        vib, self.vib_state = _ar1(src, self.vib_state)
+        for d in live:
+            cols = self.dev_cols[d]
+            a = (vib[:, d] * amp[:, d])[:, None] * (self.coupling[cols] * self.height_gain[cols])
+            a += rng.standard_normal((ns, len(cols))) * (amp[:, d, None] * 0.3 * self.height_gain[cols])
+            out[:, cols] += a
+
+        for a in actions:
+            self._add_action(out, grid, a)
+        for ln in leans:
+            self._add_lean(out, grid, ln)
 
         if sc.hold_rate > 0:
-            hold = rng.random((ns, P)) < sc.hold_rate
-            hold[0] = False
-            rows, cols = np.nonzero(hold)
-            out[rows, cols] = out[rows - 1, cols]
+            n_hold = int(rng.binomial(ns * P, sc.hold_rate))
+            if n_hold:
+                flat = rng.integers(P, ns * P, n_hold)  # never the first row
+                rows, cols = flat // P, flat % P
+                out[rows, cols] = out[rows - 1, cols]
         for f in self.faults:
-            self._apply_fault(out, times, f)
+            self._apply_fault(out, grid + self.phase[self.col_dev_arr[f.col]], f)
 
-        # batches per device
         cube = out.reshape(nb, sc.batch, P)
         batches: list[PlateBatch] = []
-        drops = rng.random((nb, len(self.devices))) < sc.drop_rate
-        lat = latency(rng, self.clocks_sc, nb * len(self.devices)).reshape(nb, len(self.devices))
+        drops = rng.random((nb, D)) < sc.drop_rate
+        lat = latency(rng, self.clocks_sc, nb * D).reshape(nb, D)
         for d, cols in enumerate(self.dev_cols):
             dev = self.devices[d]
             clk = self.clocks[d]
-            sub = cube[:, :, cols]
-            plates = [self.pids[c] for c in cols]
+            sub = cube[:, :, cols[0] : cols[-1] + 1]
+            plates = self.plate_lists[d]
             first = (j0 + np.arange(nb)) * per + self.phase[d]
             t_dev = clk.device_time(first)
             rx = clk.epoch + first + per + 0.005 + lat[:, d]
+            seq0 = int(self.seq[d])
+            self.seq[d] += nb
             for b in range(nb):
-                self.seq[d] += 1
                 if drops[b, d]:
                     continue
                 batches.append(
-                    PlateBatch.model_construct(
-                        kind="plates", device=dev, t=float(t_dev[b]), rx=float(rx[b]), seq=int(self.seq[d]),
+                    construct(
+                        PlateBatch, kind="plates", device=dev, t=float(t_dev[b]), rx=float(rx[b]), seq=seq0 + b + 1,
                         rate_hz=sc.rate_hz, plates=plates, grams=sub[b],
                     )
                 )
@@ -179,16 +189,17 @@ class LoadCellBank:
             if c is not None:
                 self.items[c] += sign * g
 
-    def _add_action(self, level: np.ndarray, times: np.ndarray, a: ShelfAction) -> None:
-        if not a.grams:
-            return
+    def _add_action(self, out: np.ndarray, grid: np.ndarray, a: ShelfAction) -> None:
+        """Add an action's profile (scaled by each plate's gain) to the affected columns."""
+        if not a.grams or a.t_touch > grid[-1] + 1.0:
+            return  # (a finished action still adds its full step until it is committed)
         total = sum(a.grams.values())
         sign = -1.0 if a.op == "take" else 1.0
         for pid, g in a.grams.items():
             c = self.col_of.get(pid)
             if c is None:
                 continue
-            t = times[:, c]
+            t = grid + self.phase[self.col_dev[c]]
             share = g / total if total > 0 else 0.0
             step = smoothstep((t - a.t_change0) / max(a.t_change1 - a.t_change0, 1e-3))
             press_on = smoothstep((t - a.t_touch) / 0.12)
@@ -199,20 +210,21 @@ class LoadCellBank:
             press = a.press_g * share * press_on * press_off
             dt = t - a.t_change1
             ring = np.where(dt > 0, 0.02 * g * np.exp(-dt / 0.15) * np.sin(2 * np.pi * 5.0 * dt), 0.0)
-            level[:, c] += sign * g * step + press + ring
+            out[:, c] += self.gain[c] * (sign * g * step + press + ring)
 
-    def _add_lean(self, level: np.ndarray, times: np.ndarray, ln: Lean) -> None:
+    def _add_lean(self, out: np.ndarray, grid: np.ndarray, ln: Lean) -> None:
+        if ln.t_start > grid[-1] + 1.0 or ln.t_end + 1.0 < grid[0]:
+            return
         for pid, g in ln.plates.items():
             c = self.col_of.get(pid)
             if c is None:
                 continue
-            t = times[:, c]
+            t = grid + self.phase[self.col_dev[c]]
             w = smoothstep((t - ln.t_start) / 0.4) * (1.0 - smoothstep((t - ln.t_end) / 0.4))
             wobble = 1.0 + 0.15 * np.sin(2 * np.pi * 0.7 * (t - ln.t_start))
-            level[:, c] += g * w * wobble
+            out[:, c] += self.gain[c] * g * w * wobble
 
-    def _apply_fault(self, out: np.ndarray, times: np.ndarray, f: PlateFault) -> None:
-        t = times[:, f.col]
+    def _apply_fault(self, out: np.ndarray, t: np.ndarray, f: PlateFault) -> None:
         on = (t >= f.t0) & (t < f.t1)
         if not on.any():
             return
