@@ -30,7 +30,9 @@ def real_stats() -> NoiseStats:
 
 def twin_stats(seconds: float, seed: int, per_hour: float = 200.0) -> NoiseStats:
     sc = preset("realistic")
-    sc = sc.model_copy(update={"arrivals": sc.arrivals.model_copy(update={"peak_per_hour": per_hour})})
+    sc = sc.model_copy(
+        update={"arrivals": sc.arrivals.model_copy(update={"peak_per_hour": per_hour})}
+    )
     sim = Simulation(builtin_store("nanostore"), sc, seed, seconds)
     series, rate = series_from_records(sim.records())
     return noise_stats(series, rate)

@@ -35,7 +35,9 @@ def load_store(path: str | Path) -> Store:
     p = Path(path)
     data = _read_yaml(p)
     if not isinstance(data, dict):
-        raise StoreFileError(p, [Problem(path="", message="a store file must be a mapping of fields")])
+        raise StoreFileError(
+            p, [Problem(path="", message="a store file must be a mapping of fields")]
+        )
     cat = data.get("catalogue")
     if isinstance(cat, str):  # the catalogue may live in its own file, relative to this one
         cat_path = (p.parent / cat).resolve()
@@ -43,7 +45,9 @@ def load_store(path: str | Path) -> Store:
         if isinstance(cat_data, dict) and "catalogue" in cat_data:
             cat_data = cat_data["catalogue"]
         if not isinstance(cat_data, list):
-            raise StoreFileError(cat_path, [Problem(path="", message="a catalogue file must be a list of products")])
+            raise StoreFileError(
+                cat_path, [Problem(path="", message="a catalogue file must be a list of products")]
+            )
         data = {**data, "catalogue": cat_data}
     return parse_store(data, p)
 
@@ -94,12 +98,14 @@ def _read_yaml(p: Path) -> Any:
         raise StoreFileError(p, [Problem(path="", message="no such file")])
     try:
         with open(p, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+            return yaml.load(fh, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
-        raise StoreFileError(p, [Problem(path=where, message=f"not valid YAML: {problem}")]) from None
+        raise StoreFileError(
+            p, [Problem(path=where, message=f"not valid YAML: {problem}")]
+        ) from None
     except UnicodeDecodeError as e:
         raise StoreFileError(p, [Problem(path="", message=f"not UTF-8 text: {e}")]) from None
 
@@ -109,7 +115,9 @@ class _FlowDumper(_Dumper):  # type: ignore[misc,valid-type]
 
 
 def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
-    flow = len(data) <= 14 and all(isinstance(x, int | float | str) and not isinstance(x, bool) for x in data)
+    flow = len(data) <= 14 and all(
+        isinstance(x, int | float | str) and not isinstance(x, bool) for x in data
+    )
     flow = flow or (len(data) <= 64 and all(isinstance(x, str) for x in data))
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 

@@ -36,7 +36,9 @@ def builtin_store(name: str) -> Store:
 
         a = aim3s_dir()
         return build_aim3s_store(a / "product_info.json", a / "weight_calibration.json")
-    raise ValueError(f"no built-in store {name!r}; choose one of {', '.join(BUILTIN)} or give a file")
+    raise ValueError(
+        f"no built-in store {name!r}; choose one of {', '.join(BUILTIN)} or give a file"
+    )
 
 
 def resolve_store(name_or_path: str | Path) -> Store:

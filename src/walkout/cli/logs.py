@@ -55,7 +55,9 @@ def convert(
     dst: Path = typer.Argument(..., help="log to write; .jsonl or .wlog decides the encoding"),
 ) -> None:
     """Re-encode a log (JSON Lines <-> binary) without changing a value."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
         task = bar.add_task(f"{src.name} -> {dst.name}", total=src.stat().st_size)
         with LogWriter(dst) as w, open(src, "rb") as fh:
             for rec in read_log(src):

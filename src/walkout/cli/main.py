@@ -14,7 +14,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(store.app, name="store", help="Make, check and draw store files.")
-app.add_typer(importer.app, name="import", help="Convert real recorded data into Walkout's event log.")
+app.add_typer(
+    importer.app, name="import", help="Convert real recorded data into Walkout's event log."
+)
 app.add_typer(logs.app, name="log", help="Inspect and convert event logs.")
 simulate.register(app)
 

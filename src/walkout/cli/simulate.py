@@ -41,11 +41,17 @@ def register(app: typer.Typer) -> None:
 @friendly_errors
 def simulate(
     store: str = typer.Option("convenience", help="built-in store name or a store file"),
-    scenario: str = typer.Option("realistic", help="easy, realistic, hard, or a scenario YAML file"),
-    hours: float = typer.Option(1.0, min=0.001, help="simulated hours of arrivals (people inside then finish)"),
+    scenario: str = typer.Option(
+        "realistic", help="easy, realistic, hard, or a scenario YAML file"
+    ),
+    hours: float = typer.Option(
+        1.0, min=0.001, help="simulated hours of arrivals (people inside then finish)"
+    ),
     seed: int = typer.Option(7, help="the same seed gives the same bytes"),
     out: Path = typer.Option(Path("runs/sim"), help="output directory"),
-    binary: bool = typer.Option(False, "--binary", help="write log.wlog (compact) instead of log.jsonl"),
+    binary: bool = typer.Option(
+        False, "--binary", help="write log.wlog (compact) instead of log.jsonl"
+    ),
 ) -> None:
     """Simulate a store: an event log, its ground truth, and a summary."""
     try:
@@ -55,20 +61,33 @@ def simulate(
     st = resolve_store(store)
     duration = hours * 3600.0
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task(f"{st.id} / {sc.name}", total=duration)
         s = simulate_to_dir(
-            st, sc, seed, duration, out, "binary" if binary else "jsonl",
-            progress=lambda t: bar.update(task, completed=min(t, duration)), store_yaml=store_to_yaml(st),
+            st,
+            sc,
+            seed,
+            duration,
+            out,
+            "binary" if binary else "jsonl",
+            progress=lambda t: bar.update(task, completed=min(t, duration)),
+            store_yaml=store_to_yaml(st),
         )
     print_summary(s, st.currency, st.locale)
     console.print(f"wrote {out}/ (log, truth.jsonl, store.yaml, scenario.yaml, summary.json)")
 
 
 def print_summary(s: RunSummary, currency: str, locale: str) -> None:
-    t = Table(title=f"{s.store} · {s.scenario} · seed {s.seed} · {s.simulated_s / 3600:.2f} h simulated in {s.wall_s:.1f} s ({s.realtime_factor:,.0f}x real time)")
+    t = Table(
+        title=f"{s.store} · {s.scenario} · seed {s.seed} · {s.simulated_s / 3600:.2f} h simulated in {s.wall_s:.1f} s ({s.realtime_factor:,.0f}x real time)"
+    )
     t.add_column("what")
     t.add_column("count", justify="right")
     for label, v in (

@@ -103,7 +103,12 @@ class Layout:
 
     def bounds(self) -> tuple[float, float, float, float]:
         o = np.asarray(self.store.floor.outline, dtype=float)
-        return float(o[:, 0].min()), float(o[:, 1].min()), float(o[:, 0].max()), float(o[:, 1].max())
+        return (
+            float(o[:, 0].min()),
+            float(o[:, 1].min()),
+            float(o[:, 0].max()),
+            float(o[:, 1].max()),
+        )
 
 
 def _fixture_geom(f: Fixture) -> FixtureGeom:

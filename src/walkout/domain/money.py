@@ -21,7 +21,11 @@ def to_decimal(minor: int, currency: str) -> Decimal:
 
 def from_decimal(amount: Decimal | str, currency: str) -> int:
     """Major units (``Decimal('1.99')``) to minor units, rounding half to even."""
-    q = Decimal(amount).scaleb(minor_digits(currency)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    q = (
+        Decimal(amount)
+        .scaleb(minor_digits(currency))
+        .quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    )
     return int(q)
 
 

@@ -329,7 +329,9 @@ def _check(store: Store) -> list[Problem]:
     plates: dict[str, tuple[str, int]] = {}
     for fi, f in enumerate(store.fixtures):
         for d in _dupes([str(s.index) for s in f.shelves]):
-            out.append(Problem(path=f"fixtures[{fi}] ({f.id}).shelves", message=f"shelf index {d} repeats"))
+            out.append(
+                Problem(path=f"fixtures[{fi}] ({f.id}).shelves", message=f"shelf index {d} repeats")
+            )
         for si, s in enumerate(f.shelves):
             if isinstance(s.plates, list):
                 for d in _dupes([str(p.index) for p in s.plates]):
@@ -355,7 +357,9 @@ def _check(store: Store) -> list[Problem]:
     gate_ids = {g.id for g in store.gates}
     for i, r in enumerate(store.rfid_readers):
         if r.gate not in gate_ids:
-            out.append(Problem(path=f"rfid_readers[{i}] ({r.id}).gate", message=f"no gate {r.gate!r}"))
+            out.append(
+                Problem(path=f"rfid_readers[{i}] ({r.id}).gate", message=f"no gate {r.gate!r}")
+            )
 
     skus = {p.sku for p in store.catalogue}
     for i, fc in enumerate(store.planogram):
@@ -365,17 +369,25 @@ def _check(store: Store) -> list[Problem]:
         shelves = set()
         for j, pid in enumerate(fc.plates):
             if pid not in plates:
-                out.append(Problem(path=f"{where}.plates[{j}]", message=f"no plate {pid!r} in the layout"))
+                out.append(
+                    Problem(path=f"{where}.plates[{j}]", message=f"no plate {pid!r} in the layout")
+                )
             else:
                 shelves.add(plates[pid])
         if len(shelves) > 1:
-            out.append(Problem(path=f"{where}.plates", message="a facing's plates must share one shelf"))
+            out.append(
+                Problem(path=f"{where}.plates", message="a facing's plates must share one shelf")
+            )
         elif shelves and all(pid in plates for pid in fc.plates):
             idx = sorted(parse_plate_id(p)[2] for p in fc.plates)
             if idx != list(range(idx[0], idx[0] + len(idx))):
-                out.append(Problem(path=f"{where}.plates", message="a facing's plates must be adjacent"))
+                out.append(
+                    Problem(path=f"{where}.plates", message="a facing's plates must be adjacent")
+                )
         if fc.stock is not None and fc.stock > fc.capacity:
-            out.append(Problem(path=f"{where}.stock", message=f"{fc.stock} exceeds capacity {fc.capacity}"))
+            out.append(
+                Problem(path=f"{where}.stock", message=f"{fc.stock} exceeds capacity {fc.capacity}")
+            )
     return out
 
 
@@ -388,4 +400,3 @@ def _footprint(f: Fixture) -> list[tuple[float, float]]:
     c = w.mean(axis=0)
     w = w + 0.01 * (c - w) / np.maximum(np.linalg.norm(c - w, axis=1, keepdims=True), 1e-9)
     return [(float(x), float(y)) for x, y in w]
-

@@ -85,7 +85,9 @@ class _Block:
                     j = p["joints"].get(name)
                     if j is not None:
                         mask |= _JOINT_BIT[name]
-                        self.xyz.extend((round(j[0] * 1000), round(j[1] * 1000), round(j[2] * 1000)))
+                        self.xyz.extend(
+                            (round(j[0] * 1000), round(j[1] * 1000), round(j[2] * 1000))
+                        )
                         self.score.append(round(j[3] * 100))
                 packed.append([p["id"], mask])
             obj["people"] = packed
@@ -96,7 +98,9 @@ class _Block:
 
     def payload(self) -> bytes:
         if self.grams:
-            q = np.rint(np.concatenate(self.grams) * 100.0)  # exactly np.round(g, 2) * 100, as in JSON
+            q = np.rint(
+                np.concatenate(self.grams) * 100.0
+            )  # exactly np.round(g, 2) * 100, as in JSON
             g = np.where(np.isnan(q), _MISSING, q).astype("<i4")
         else:
             g = np.empty(0, "<i4")
@@ -135,7 +139,12 @@ def _decode_block(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 for name in JOINTS:
                     if mask & _JOINT_BIT[name]:
                         x, y, z = xyz[ji : ji + 3]
-                        joints[name] = [int(x) / 1000, int(y) / 1000, int(z) / 1000, int(sc[si]) / 100]
+                        joints[name] = [
+                            int(x) / 1000,
+                            int(y) / 1000,
+                            int(z) / 1000,
+                            int(sc[si]) / 100,
+                        ]
                         ji += 3
                         si += 1
                 people.append({"id": pid, "joints": joints})
@@ -174,7 +183,9 @@ class BinaryWriter:
 def iter_records(fh: IO[bytes], name: str) -> Iterator[AnyRecord]:
     magic = fh.read(len(MAGIC))
     if magic != MAGIC:
-        raise LogError(f"{name}: not a walkout binary log, or another version of it (magic {magic[:8]!r})")
+        raise LogError(
+            f"{name}: not a walkout binary log, or another version of it (magic {magic[:8]!r})"
+        )
     dctx = zstandard.ZstdDecompressor()
     offset = len(MAGIC)
     index = 0
@@ -187,7 +198,9 @@ def iter_records(fh: IO[bytes], name: str) -> Iterator[AnyRecord]:
         raw_len, comp_len = _HDR.unpack(hdr)
         comp = fh.read(comp_len)
         if len(comp) < comp_len:
-            raise LogError(f"{name}: truncated block at byte {offset} ({len(comp)} of {comp_len} bytes)")
+            raise LogError(
+                f"{name}: truncated block at byte {offset} ({len(comp)} of {comp_len} bytes)"
+            )
         try:
             block = msgpack.unpackb(dctx.decompress(comp, max_output_size=raw_len), raw=False)
             objs = list(_decode_block(block))

@@ -56,7 +56,12 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
             {
                 "id": p.id,
                 "joints": {
-                    name: [round(float(j[0]), 3) + 0.0, round(float(j[1]), 3) + 0.0, round(float(j[2]), 3) + 0.0, round(float(j[3]), 2) + 0.0]
+                    name: [
+                        round(float(j[0]), 3) + 0.0,
+                        round(float(j[1]), 3) + 0.0,
+                        round(float(j[2]), 3) + 0.0,
+                        round(float(j[3]), 2) + 0.0,
+                    ]
                     for name, j in p.joints.items()
                 },
             }
@@ -75,7 +80,9 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
     if isinstance(rec, RfidRead):
         obj = _base(rec, "rfid")
         obj["tags"] = [
-            {"epc": tg.epc} if tg.rssi is None else {"epc": tg.epc, "rssi": round(float(tg.rssi), 2)}
+            {"epc": tg.epc}
+            if tg.rssi is None
+            else {"epc": tg.epc, "rssi": round(float(tg.rssi), 2)}
             for tg in rec.tags
         ]
         return obj

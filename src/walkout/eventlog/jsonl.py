@@ -33,4 +33,6 @@ def iter_records(fh: IO[bytes], name: str) -> Iterator[AnyRecord]:
             yield from_obj(obj)
         except RecordError as e:
             kind = obj.get("kind") if isinstance(obj, dict) else None
-            raise LogError(f"{name}:{lineno}: bad {kind or ''} record: {e}".replace("  ", " ")) from None
+            raise LogError(
+                f"{name}:{lineno}: bad {kind or ''} record: {e}".replace("  ", " ")
+            ) from None

@@ -40,7 +40,16 @@ JOINTS: tuple[str, ...] = (
     "r_hand",
 )
 Joint = Literal[
-    "head", "neck", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist", "l_hand", "r_hand"
+    "head",
+    "neck",
+    "l_shoulder",
+    "r_shoulder",
+    "l_elbow",
+    "r_elbow",
+    "l_wrist",
+    "r_wrist",
+    "l_hand",
+    "r_hand",
 ]
 
 
@@ -49,9 +58,7 @@ def _to_grams(v: Any) -> np.ndarray:
         a = v.astype(np.float64, copy=False)
     else:
         try:
-            a = np.array(
-                [[np.nan if x is None else x for x in row] for row in v], dtype=np.float64
-            )
+            a = np.array([[np.nan if x is None else x for x in row] for row in v], dtype=np.float64)
         except (TypeError, ValueError) as e:
             raise ValueError(f"grams must be rows of numbers or null ({e})") from None
     if a.ndim != 2 or a.shape[0] == 0:

@@ -94,7 +94,9 @@ class TruthAction(_T):
     plates: dict[str, float] = Field(description="grams each plate lost (take) or gained (put)")
     hand: Literal["left", "right"]
     behaviours: list[str] = Field(default_factory=list)
-    home: bool = Field(default=True, description="False for a put on a plate where the product does not belong")
+    home: bool = Field(
+        default=True, description="False for a put on a plate where the product does not belong"
+    )
     charged: bool = Field(default=True, description="False for staff restocking")
 
 

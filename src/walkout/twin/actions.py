@@ -14,11 +14,14 @@ from walkout.domain.layout import Layout
 from walkout.twin.body import LEFT, RIGHT, ArmMove
 from walkout.twin.plan import Handoff, Lean, PersonPlan, ShelfAction
 
+
 def hand_name(h: int) -> str:
     return "left" if h == LEFT else "right"
 
 
-def reach_point(layout: Layout, pid: str, depth: float = 0.08, lift: float = 0.08) -> tuple[float, float, float]:
+def reach_point(
+    layout: Layout, pid: str, depth: float = 0.08, lift: float = 0.08
+) -> tuple[float, float, float]:
     """Where a hand grips an item on plate ``pid``: just inside the front edge, above the shelf."""
     g = layout.plate(pid)
     p = g.front - g.outward * depth
@@ -113,7 +116,9 @@ def put(
 def hold(person: PersonPlan, hand: int, t0: float, t1: float) -> None:
     """Hold an item up in front to look at it (or carry it in hand for minutes)."""
     side = 0.12 if hand == LEFT else -0.12
-    person.arms.append(ArmMove(hand, t0, t0 + 0.6, t1 - 0.4, t1, (0.33, side, 0.62 * person.height), "body"))
+    person.arms.append(
+        ArmMove(hand, t0, t0 + 0.6, t1 - 0.4, t1, (0.33, side, 0.62 * person.height), "body")
+    )
 
 
 def conceal(person: PersonPlan, hand: int, t0: float) -> float:
@@ -121,7 +126,9 @@ def conceal(person: PersonPlan, hand: int, t0: float) -> float:
     side = 0.2 if hand == LEFT else -0.2
     t1 = t0 + 0.5
     t2 = t1 + 1.2
-    person.arms.append(ArmMove(hand, t0, t1, t2, t2 + 0.5, (0.02, side, 0.55 * person.height), "body"))
+    person.arms.append(
+        ArmMove(hand, t0, t1, t2, t2 + 0.5, (0.02, side, 0.55 * person.height), "body")
+    )
     return t2 + 0.5
 
 
@@ -135,7 +142,9 @@ def handoff(
     z = 0.6 * (giver.height + receiver.height) / 2
     tm = t + rng.uniform(0.6, 1.0)
     for p, h in ((giver, RIGHT), (receiver, LEFT if rng.random() < 0.5 else RIGHT)):
-        p.arms.append(ArmMove(h, t, tm - 0.1, tm + 0.3, tm + 0.9, (float(mid[0]), float(mid[1]), z)))
+        p.arms.append(
+            ArmMove(h, t, tm - 0.1, tm + 0.3, tm + 0.9, (float(mid[0]), float(mid[1]), z))
+        )
     return Handoff(t=tm, giver=giver, receiver=receiver, sku=sku, qty=qty), tm + 0.9
 
 
@@ -147,7 +156,16 @@ def lean(
     t_touch = t + 0.6
     g = layout.plate(plate)
     p = g.front - g.outward * 0.03
-    person.arms.append(ArmMove(hand, t, t_touch, t_touch + dur, t_touch + dur + 0.6, (float(p[0]), float(p[1]), float(p[2] + 0.02))))
+    person.arms.append(
+        ArmMove(
+            hand,
+            t,
+            t_touch,
+            t_touch + dur,
+            t_touch + dur + 0.6,
+            (float(p[0]), float(p[1]), float(p[2] + 0.02)),
+        )
+    )
     grams = float(rng.uniform(150.0, 1500.0))
     plates = {plate: grams}
     # forearms are wide: part of the weight often lands on the neighbour
@@ -156,4 +174,6 @@ def lean(
     if nb in layout.plate_index and rng.random() < 0.5:
         share = rng.uniform(0.2, 0.5)
         plates = {plate: grams * (1 - share), nb: grams * share}
-    return Lean(t_start=t_touch, t_end=t_touch + dur, person=person, plates=plates), t_touch + dur + 0.6
+    return Lean(
+        t_start=t_touch, t_end=t_touch + dur, person=person, plates=plates
+    ), t_touch + dur + 0.6

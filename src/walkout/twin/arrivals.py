@@ -32,7 +32,12 @@ class ArrivalCurve:
 
 
 def arrivals_between(
-    curve: ArrivalCurve, rng: np.random.Generator, t0: float, t1: float, start_hour: float, rate_scale: float = 1.0
+    curve: ArrivalCurve,
+    rng: np.random.Generator,
+    t0: float,
+    t1: float,
+    start_hour: float,
+    rate_scale: float = 1.0,
 ) -> np.ndarray:
     """Arrival times in [t0, t1) (seconds since the run's start), sorted."""
     lam_max = curve.a.peak_per_hour * rate_scale / 3600.0

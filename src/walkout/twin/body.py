@@ -150,7 +150,9 @@ def joints(
         dist = np.linalg.norm(d, axis=1, keepdims=True)
         hand_pt = np.where(dist > ARM_M, sho + d * (ARM_M / np.maximum(dist, 1e-9)), hand_pt)
         fore = hand_pt - sho
-        wrist = hand_pt - (fore / np.maximum(np.linalg.norm(fore, axis=1, keepdims=True), 1e-9)) * 0.07
+        wrist = (
+            hand_pt - (fore / np.maximum(np.linalg.norm(fore, axis=1, keepdims=True), 1e-9)) * 0.07
+        )
         elbow = (sho + wrist) / 2.0
         elbow[:, :2] += left * (0.05 * side)
         elbow[:, 2] -= 0.07

@@ -34,7 +34,9 @@ class Coordinator:
     def __init__(self, planner: Planner):
         self.pl = planner
 
-    def maybe(self, sess: SessionPlan, p: PersonPlan, t: float, speed: float, busy: dict[str, float]) -> float:
+    def maybe(
+        self, sess: SessionPlan, p: PersonPlan, t: float, speed: float, busy: dict[str, float]
+    ) -> float:
         b = self.pl.sc.behaviours
         r = self.pl.rng.random()
         if r < b.reach_across:
@@ -46,7 +48,11 @@ class Coordinator:
         else:
             return t
         here = p.kf.last_xy
-        cands = [s for s in self.pl.stands if s.person.session is not sess and s.person.role != "staff" and s.t1 > t + 4.0]
+        cands = [
+            s
+            for s in self.pl.stands
+            if s.person.session is not sess and s.person.role != "staff" and s.t1 > t + 4.0
+        ]
         self.pl.rng.shuffle(cands)  # type: ignore[arg-type]
         for s in cands[:8]:
             out = self._try(kind, sess, p, s, here, t, speed, busy)
@@ -81,14 +87,24 @@ class Coordinator:
                 if pfx != fx or (kind == "simultaneous" and psh != sh):
                     continue
                 g = pl.layout.plate(pid)
-                if float(np.linalg.norm(g.front[:2] - spot)) < (1.05 if kind == "reach_across" else 0.75):
+                if float(np.linalg.norm(g.front[:2] - spot)) < (
+                    1.05 if kind == "reach_across" else 0.75
+                ):
                     opts.append((f, pid))
         if not opts:
             return None
         return opts[int(pl.rng.integers(len(opts)))]
 
     def _try(
-        self, kind: str, sess: SessionPlan, p: PersonPlan, s: Stand, here: np.ndarray, t: float, speed: float, busy: dict[str, float]
+        self,
+        kind: str,
+        sess: SessionPlan,
+        p: PersonPlan,
+        s: Stand,
+        here: np.ndarray,
+        t: float,
+        speed: float,
+        busy: dict[str, float],
     ) -> float | None:
         pl = self.pl
         rng = pl.rng
@@ -119,7 +135,20 @@ class Coordinator:
         face = pl.facing_heading(facing)
         pl.walk(p, spot, t, speed, face)
         hand = pl.next_hand(p, busy, t_goal)
-        a, t_back = act.take(pl.new_id("a"), rng, pl.layout, p, t_goal - 1.2, sku, 1, hand, plate, pl.sc.loadcells.press_g, facing=facing, tags=[kind])
+        a, t_back = act.take(
+            pl.new_id("a"),
+            rng,
+            pl.layout,
+            p,
+            t_goal - 1.2,
+            sku,
+            1,
+            hand,
+            plate,
+            pl.sc.loadcells.press_g,
+            facing=facing,
+            tags=[kind],
+        )
         del t_back
         _shift(a, p, t_goal - a.t_mid)
         t_back = p.arms[-1].t3
@@ -127,7 +156,11 @@ class Coordinator:
         sess.behaviours.add(kind)
         if t_match is not None:
             for other in s.person.session.actions:
-                if other.person is s.person and abs(other.t_mid - t_match) < 1e-6 and "simultaneous" not in other.tags:
+                if (
+                    other.person is s.person
+                    and abs(other.t_mid - t_match) < 1e-6
+                    and "simultaneous" not in other.tags
+                ):
                     other.tags.append("simultaneous")
                     s.person.session.behaviours.add("simultaneous")
                     break
@@ -143,5 +176,15 @@ class Coordinator:
                 s.person.session.behaviours.add("handoff_other")
                 a.tags.append("handoff_other")
         pl.stay(p, t_end)
-        pl.stands.append(Stand(person=p, t0=a.t_touch, t1=t_end, xy=spot, facing=facing, plate=plate, changes=[a.t_mid]))
+        pl.stands.append(
+            Stand(
+                person=p,
+                t0=a.t_touch,
+                t1=t_end,
+                xy=spot,
+                facing=facing,
+                plate=plate,
+                changes=[a.t_mid],
+            )
+        )
         return t_end + 0.3

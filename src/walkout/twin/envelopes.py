@@ -26,7 +26,15 @@ class Envelopes:
             o = f.footprint[0]
             u = f.footprint[1] - o
             v = f.footprint[3] - o
-            rects.append((o, u / np.linalg.norm(u), np.linalg.norm(u), v / np.linalg.norm(v), np.linalg.norm(v)))
+            rects.append(
+                (
+                    o,
+                    u / np.linalg.norm(u),
+                    np.linalg.norm(u),
+                    v / np.linalg.norm(v),
+                    np.linalg.norm(v),
+                )
+            )
         self.o = np.array([r[0] for r in rects]).reshape(-1, 2)
         self.u = np.array([r[1] for r in rects]).reshape(-1, 2)
         self.lu = np.array([r[2] for r in rects])
@@ -47,7 +55,9 @@ class Envelopes:
         c = np.where(np.isnan(c), 0.0, c)
         return np.minimum(c.sum(axis=1), 2.0)
 
-    def touch(self, times: np.ndarray, actions: list[ShelfAction], leans: list[Lean], decay_s: float = 1.5) -> np.ndarray:
+    def touch(
+        self, times: np.ndarray, actions: list[ShelfAction], leans: list[Lean], decay_s: float = 1.5
+    ) -> np.ndarray:
         """(samples, devices): 1 while a hand is in the fixture, fading after it leaves."""
         out = np.zeros((len(times), len(self.o)))
         if len(times) == 0:

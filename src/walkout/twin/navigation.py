@@ -20,7 +20,9 @@ _SQRT2 = float(np.sqrt(2.0))
 
 
 class NavGrid:
-    def __init__(self, layout: Layout, resolution: float = 0.2, clearance: float = 0.28, cache: int = 512):
+    def __init__(
+        self, layout: Layout, resolution: float = 0.2, clearance: float = 0.28, cache: int = 512
+    ):
         self.res = resolution
         x0, y0, x1, y1 = layout.bounds()
         self.origin = np.array([x0, y0])
@@ -43,7 +45,7 @@ class NavGrid:
         free = _inside_polygon(gx, gy, np.asarray(layout.store.floor.outline, dtype=float))
         # keep a body's width off the walls as well
         wall = ~free
-        free &= ~_dilate(wall, max(1, int(round(clearance / self.res))))
+        free &= ~_dilate(wall, max(1, round(clearance / self.res)))
         for f in layout.fixtures:
             fp = f.footprint
             c = fp.mean(axis=0)

@@ -32,7 +32,7 @@ class NoiseStats(BaseModel):
 
 def window_sds(x: np.ndarray, rate_hz: float, window_s: float = 1.0) -> np.ndarray:
     """(windows, plates) detrended standard deviations of an (n, plates) array."""
-    w = int(round(rate_hz * window_s))
+    w = round(rate_hz * window_s)
     n = (x.shape[0] // w) * w
     if n == 0:
         return np.empty((0, x.shape[1]))
@@ -60,9 +60,14 @@ def noise_stats(per_plate_series: dict[str, np.ndarray], rate_hz: float = 60.0) 
     w = np.concatenate(wins)
     q = np.percentile(m, [10, 50, 90, 99])
     return NoiseStats(
-        plates=len(m), p10=round(float(q[0]), 3), p50=round(float(q[1]), 3), p90=round(float(q[2]), 3),
-        p99=round(float(q[3]), 3), max=round(float(m.max()), 3),
-        window_p90=round(float(np.percentile(w, 90)), 3), window_p99=round(float(np.percentile(w, 99)), 3),
+        plates=len(m),
+        p10=round(float(q[0]), 3),
+        p50=round(float(q[1]), 3),
+        p90=round(float(q[2]), 3),
+        p99=round(float(q[3]), 3),
+        max=round(float(m.max()), 3),
+        window_p90=round(float(np.percentile(w, 90)), 3),
+        window_p99=round(float(np.percentile(w, 99)), 3),
     )
 
 

@@ -12,6 +12,8 @@ and time themselves to that person.
 from __future__ import annotations
 
 import heapq
+import itertools
+
 import numpy as np
 
 from walkout.domain.layout import Layout
@@ -19,15 +21,23 @@ from walkout.twin.body import LEFT, RIGHT
 from walkout.twin.coordination import Coordinator
 from walkout.twin.navigation import NavGrid
 from walkout.twin.plan import Intent, PersonPlan, SessionPlan, ShelfAction, Stand, Stop
-from walkout.twin.shopping import run_stops
 from walkout.twin.scenario import Scenario
+from walkout.twin.shopping import run_stops
 from walkout.twin.stock import Shelves
 
 STAND_OFF = 0.45  # body centre to shelf front, metres
 
 
 class Planner:
-    def __init__(self, layout: Layout, nav: NavGrid, shelves: Shelves, scenario: Scenario, rng: np.random.Generator, ids: np.random.Generator):
+    def __init__(
+        self,
+        layout: Layout,
+        nav: NavGrid,
+        shelves: Shelves,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        ids: np.random.Generator,
+    ):
         self.layout = layout
         self.nav = nav
         self.shelves = shelves
@@ -94,7 +104,9 @@ class Planner:
 
     def person(self, sess: SessionPlan, role: str) -> PersonPlan:
         h = float(np.clip(self.rng.normal(1.72, 0.09), 1.5, 1.98))
-        p = PersonPlan(id=self.new_id("p"), session=sess, role=role, height=h, track=self.track_id())  # type: ignore[arg-type]
+        p = PersonPlan(
+            id=self.new_id("p"), session=sess, role=role, height=h, track=self.track_id()
+        )  # type: ignore[arg-type]
         sess.people.append(p)
         return p
 
@@ -149,14 +161,16 @@ class Planner:
 
     # -- walking ---------------------------------------------------------------------
 
-    def walk(self, p: PersonPlan, to: np.ndarray, t: float, speed: float, face: float | None = None) -> float:
+    def walk(
+        self, p: PersonPlan, to: np.ndarray, t: float, speed: float, face: float | None = None
+    ) -> float:
         """Walk ``p`` from where they are to ``to`` starting at ``t``; returns the arrival time."""
         here = p.kf.last_xy
         pts = self.nav.route(here, to) if np.linalg.norm(to - here) > 0.05 else np.array([here, to])
         heading = p.kf.heading[-1]
         if t > p.kf.end:
             p.kf.add(t, here, heading)
-        for a, b in zip(pts[:-1], pts[1:], strict=True):
+        for a, b in itertools.pairwise(pts):
             seg = float(np.linalg.norm(b - a))
             if seg < 1e-6:
                 continue
@@ -187,7 +201,10 @@ class Planner:
             p.entry_gate = g.id
             p.kf.add(t0, outside, heading)
             p.t_in = t0 + 0.4 / 1.1
-            spot = self.nav.nearest_free(inside + np.array([np.cos(heading + np.pi / 2), np.sin(heading + np.pi / 2)]) * (0.6 * i))
+            spot = self.nav.nearest_free(
+                inside
+                + np.array([np.cos(heading + np.pi / 2), np.sin(heading + np.pi / 2)]) * (0.6 * i)
+            )
             t_last = max(t_last, t0 + 0.4 + float(np.linalg.norm(spot - outside)) / 1.1)
             p.kf.add(t_last, spot, heading)
         return inside, t_last
@@ -307,14 +324,22 @@ class Planner:
                 if i + 1 < len(stops):
                     later = stops[int(self.rng.integers(i + 1, len(stops)))]
                 else:
-                    others = [f for f in range(len(self.shelves.facings)) if self.shelves.facings[f].sku != it.sku]
+                    others = [
+                        f
+                        for f in range(len(self.shelves.facings))
+                        if self.shelves.facings[f].sku != it.sku
+                    ]
                     later = Stop(int(self.rng.choice(others)))
                     stops.append(later)
                 plates = self.shelves.facings[later.facing].plates
-                later.intents.append(Intent("put_wrong", it.sku, later.facing, 1, plate=str(self.rng.choice(plates))))
+                later.intents.append(
+                    Intent("put_wrong", it.sku, later.facing, 1, plate=str(self.rng.choice(plates)))
+                )
 
     def _tailgater(self, host: SessionPlan) -> SessionPlan:
-        sess = SessionPlan(id=self.new_id("s"), account=None, token=None, credential=None, t_arrive=host.t_arrive)
+        sess = SessionPlan(
+            id=self.new_id("s"), account=None, token=None, credential=None, t_arrive=host.t_arrive
+        )
         sess.behaviours.add("tailgate")
         p = self.person(sess, "tailgater")
         speed = float(self.rng.uniform(*self.sc.arrivals.walk_speed))
@@ -337,8 +362,6 @@ class Planner:
     def register_action(self, sess: SessionPlan, a: ShelfAction) -> None:
         sess.actions.append(a)
 
-
-
     # -- staff -------------------------------------------------------------------------
 
     def plan_staff(self, t: float) -> SessionPlan:
@@ -351,7 +374,12 @@ class Planner:
         self.advance(t)
         rng = self.rng
         sess = SessionPlan(
-            id=self.new_id("s"), account=None, token=f"staff-{self.ids.bytes(4).hex()}", credential="staff", t_arrive=t, staff=True
+            id=self.new_id("s"),
+            account=None,
+            token=f"staff-{self.ids.bytes(4).hex()}",
+            credential="staff",
+            t_arrive=t,
+            staff=True,
         )
         sess.behaviours.add("restock")
         p = self.person(sess, "staff")
@@ -369,17 +397,49 @@ class Planner:
         for kind, f, pid in jobs:
             if kind == "return" and pid is not None:
                 fid = self.layout.facings_on_plate.get(pid, [f])[0]
-                t_now = self.walk(p, self.stand_xy(fid), t_now, speed, self.facing_heading(fid)) + 1.0
+                t_now = (
+                    self.walk(p, self.stand_xy(fid), t_now, speed, self.facing_heading(fid)) + 1.0
+                )
                 sku = self.shelves.facings[f].sku
-                a, t_now = act.take(self.new_id("a"), rng, self.layout, p, t_now, sku, 1, RIGHT, pid, press, facing=None, tags=["restock"], charged=False)
+                a, t_now = act.take(
+                    self.new_id("a"),
+                    rng,
+                    self.layout,
+                    p,
+                    t_now,
+                    sku,
+                    1,
+                    RIGHT,
+                    pid,
+                    press,
+                    facing=None,
+                    tags=["restock"],
+                    charged=False,
+                )
                 sess.actions.append(a)
-            t_now = self.walk(p, self.stand_xy(f), t_now + 0.5, speed, self.facing_heading(f)) + float(rng.uniform(1.0, 3.0))
+            t_now = self.walk(
+                p, self.stand_xy(f), t_now + 0.5, speed, self.facing_heading(f)
+            ) + float(rng.uniform(1.0, 3.0))
             need = self.shelves.facings[f].capacity - self.avail[f] if kind == "restock" else 1
             need = min(need, 12)
             while need > 0:
                 k = min(need, int(rng.integers(1, 4)))
                 plate = str(rng.choice(self.shelves.facings[f].plates))
-                a, t_now = act.put(self.new_id("a"), rng, self.layout, p, t_now, self.shelves.facings[f].sku, k, RIGHT if rng.random() < 0.5 else LEFT, plate, press, facing=f, tags=["restock"], charged=False)
+                a, t_now = act.put(
+                    self.new_id("a"),
+                    rng,
+                    self.layout,
+                    p,
+                    t_now,
+                    self.shelves.facings[f].sku,
+                    k,
+                    RIGHT if rng.random() < 0.5 else LEFT,
+                    plate,
+                    press,
+                    facing=f,
+                    tags=["restock"],
+                    charged=False,
+                )
                 sess.actions.append(a)
                 self.release_later(a.t_change1, f, k)
                 need -= k

@@ -54,7 +54,10 @@ def simulate_to_dir(
     if store_yaml is not None:
         (out / "store.yaml").write_text(store_yaml, encoding="utf-8")
     (out / "scenario.yaml").write_text(
-        yaml.safe_dump({"seed": seed, "duration_s": duration_s, **scenario.model_dump(mode="json")}, sort_keys=False),
+        yaml.safe_dump(
+            {"seed": seed, "duration_s": duration_s, **scenario.model_dump(mode="json")},
+            sort_keys=False,
+        ),
         encoding="utf-8",
     )
     s = sb.finish()

@@ -46,8 +46,12 @@ class Arrivals(_M):
         default_factory=lambda: {1: 0.78, 2: 0.14, 3: 0.06, 4: 0.02},
         description="share of sessions by number of people on one credential",
     )
-    card_share: float = Field(default=0.3, ge=0, le=1, description="entries by card tap, rest by QR")
-    items_mean: float = Field(default=4.0, gt=0, description="mean distinct products a session wants")
+    card_share: float = Field(
+        default=0.3, ge=0, le=1, description="entries by card tap, rest by QR"
+    )
+    items_mean: float = Field(
+        default=4.0, gt=0, description="mean distinct products a session wants"
+    )
     dwell_s: tuple[float, float] = (2.0, 8.0)
     walk_speed: tuple[float, float] = (0.9, 1.3)
 
@@ -56,17 +60,29 @@ class Behaviours(_M):
     # session-level
     put_back: Rate = Field(default=0.22, ge=0, le=1, description="pick, look, put back in place")
     wrong_shelf: Rate = Field(default=0.05, ge=0, le=1, description="put back on another shelf")
-    swap_similar: Rate = Field(default=0.05, ge=0, le=1, description="take, return, take a look-alike")
-    handoff_group: Rate = Field(default=0.20, ge=0, le=1, description="of group sessions: hand an item over")
-    handoff_other: Rate = Field(default=0.01, ge=0, le=1, description="hand an item to another account")
-    long_hold: Rate = Field(default=0.04, ge=0, le=1, description="carry an item in hand for minutes")
+    swap_similar: Rate = Field(
+        default=0.05, ge=0, le=1, description="take, return, take a look-alike"
+    )
+    handoff_group: Rate = Field(
+        default=0.20, ge=0, le=1, description="of group sessions: hand an item over"
+    )
+    handoff_other: Rate = Field(
+        default=0.01, ge=0, le=1, description="hand an item to another account"
+    )
+    long_hold: Rate = Field(
+        default=0.04, ge=0, le=1, description="carry an item in hand for minutes"
+    )
     lean: Rate = Field(default=0.06, ge=0, le=1, description="rest a hand or arm on a shelf")
     conceal: Rate = Field(default=0.005, ge=0, le=1, description="hide an item on the body")
-    tailgate: Rate = Field(default=0.005, ge=0, le=1, description="someone follows in without a credential")
+    tailgate: Rate = Field(
+        default=0.005, ge=0, le=1, description="someone follows in without a credential"
+    )
     # take-level
     multi_unit: Rate = Field(default=0.08, ge=0, le=1, description="several units in one grab")
     reach_across: Rate = Field(default=0.06, ge=0, le=1, description="reach past another shopper")
-    simultaneous: Rate = Field(default=0.06, ge=0, le=1, description="take within 1 s of a neighbour")
+    simultaneous: Rate = Field(
+        default=0.06, ge=0, le=1, description="take within 1 s of a neighbour"
+    )
     # staff
     restock_per_hour: float = Field(default=1.0, ge=0, description="staff restocking visits")
 
@@ -77,18 +93,39 @@ class LoadCells(_M):
     rate_hz: float = 60.0
     batch: int = Field(default=12, ge=1, description="samples per message, as AiFi's controllers")
     noise_floor_g: float = Field(default=0.3, ge=0, description="white noise sd every plate has")
-    noise_median_g: float = Field(default=0.2, gt=0, description="median of each plate's extra noise sd")
-    noise_log_sd: float = Field(default=1.25, ge=0, description="spread of the extra noise (lognormal): a few plates are very noisy")
-    noise_height_gain: float = Field(default=0.6, ge=0, description="extra sd per metre of shelf height")
-    vibration_g: float = Field(default=6.5, ge=0, description="sd of fixture vibration when touched")
+    noise_median_g: float = Field(
+        default=0.2, gt=0, description="median of each plate's extra noise sd"
+    )
+    noise_log_sd: float = Field(
+        default=1.25,
+        ge=0,
+        description="spread of the extra noise (lognormal): a few plates are very noisy",
+    )
+    noise_height_gain: float = Field(
+        default=0.6, ge=0, description="extra sd per metre of shelf height"
+    )
+    vibration_g: float = Field(
+        default=6.5, ge=0, description="sd of fixture vibration when touched"
+    )
     vibration_near_g: float = Field(default=1.6, ge=0, description="when someone walks close by")
-    sway_log_sd: float = Field(default=0.7, ge=0, description="spread of how easily fixtures shake (lognormal)")
-    touch_decay_s: float = Field(default=1.5, ge=0, description="a fixture keeps shaking after a hand leaves")
-    hold_rate: float = Field(default=0.13, ge=0, le=1, description="a sample repeats the previous one (13 % on the NanoStore)")
+    sway_log_sd: float = Field(
+        default=0.7, ge=0, description="spread of how easily fixtures shake (lognormal)"
+    )
+    touch_decay_s: float = Field(
+        default=1.5, ge=0, description="a fixture keeps shaking after a hand leaves"
+    )
+    hold_rate: float = Field(
+        default=0.13,
+        ge=0,
+        le=1,
+        description="a sample repeats the previous one (13 % on the NanoStore)",
+    )
     gain_sd: float = Field(default=0.012, ge=0, description="per-plate scale error")
     drift_g_per_h: float = Field(default=2.0, ge=0, description="sd of per-plate linear drift")
     walk_g_per_sqrt_h: float = Field(default=1.0, ge=0, description="random-walk part of drift")
-    press_g: tuple[float, float] = Field(default=(5.0, 60.0), description="hand pressing before a lift")
+    press_g: tuple[float, float] = Field(
+        default=(5.0, 60.0), description="hand pressing before a lift"
+    )
     drop_rate: float = Field(default=0.001, ge=0, le=1, description="messages lost")
 
 
@@ -107,7 +144,9 @@ class Rfid(_M):
 
 class Recognizer(_M):
     enabled: bool = True
-    visible_rate: float = Field(default=0.7, ge=0, le=1, description="events a camera sees the item")
+    visible_rate: float = Field(
+        default=0.7, ge=0, le=1, description="events a camera sees the item"
+    )
     top1: float = Field(default=0.85, ge=0, le=1, description="right product ranked first")
     top_k: int = Field(default=3, ge=1, le=10)
 
@@ -152,11 +191,28 @@ def _easy() -> dict[str, Any]:
         "name": "easy",
         "arrivals": {"peak_per_hour": 60, "group_sizes": {1: 0.95, 2: 0.05}},
         "behaviours": {
-            "put_back": 0.05, "wrong_shelf": 0.0, "swap_similar": 0.0, "handoff_group": 0.0,
-            "handoff_other": 0.0, "long_hold": 0.0, "lean": 0.0, "conceal": 0.0, "tailgate": 0.0,
-            "multi_unit": 0.03, "reach_across": 0.0, "simultaneous": 0.0, "restock_per_hour": 0.5,
+            "put_back": 0.05,
+            "wrong_shelf": 0.0,
+            "swap_similar": 0.0,
+            "handoff_group": 0.0,
+            "handoff_other": 0.0,
+            "long_hold": 0.0,
+            "lean": 0.0,
+            "conceal": 0.0,
+            "tailgate": 0.0,
+            "multi_unit": 0.03,
+            "reach_across": 0.0,
+            "simultaneous": 0.0,
+            "restock_per_hour": 0.5,
         },
-        "loadcells": {"noise_floor_g": 0.25, "noise_median_g": 0.1, "noise_log_sd": 0.5, "vibration_g": 2.0, "vibration_near_g": 0.5, "drop_rate": 0.0},
+        "loadcells": {
+            "noise_floor_g": 0.25,
+            "noise_median_g": 0.1,
+            "noise_log_sd": 0.5,
+            "vibration_g": 2.0,
+            "vibration_near_g": 0.5,
+            "drop_rate": 0.0,
+        },
         "tracker": {"jitter_m": 0.01, "hand_jitter_m": 0.015, "miss_rate": 0.0, "swap_rate": 0.0},
         "rfid": {"miss_rate": 0.0},
     }
@@ -165,19 +221,30 @@ def _easy() -> dict[str, Any]:
 def _hard() -> dict[str, Any]:
     r = Behaviours()
     doubled = {
-        k: min(1.0, 2 * v) if k != "restock_per_hour" else 2 * v
-        for k, v in r.model_dump().items()
+        k: min(1.0, 2 * v) if k != "restock_per_hour" else 2 * v for k, v in r.model_dump().items()
     }
     return {
         "name": "hard",
         "arrivals": {"peak_per_hour": 220, "group_sizes": {1: 0.64, 2: 0.22, 3: 0.09, 4: 0.05}},
         "behaviours": doubled,
-        "loadcells": {"noise_median_g": 0.35, "vibration_g": 9.0, "vibration_near_g": 2.5, "drop_rate": 0.005, "drift_g_per_h": 5.0},
+        "loadcells": {
+            "noise_median_g": 0.35,
+            "vibration_g": 9.0,
+            "vibration_near_g": 2.5,
+            "drop_rate": 0.005,
+            "drift_g_per_h": 5.0,
+        },
         "tracker": {"jitter_m": 0.035, "hand_jitter_m": 0.05, "miss_rate": 0.05, "swap_rate": 0.15},
         "rfid": {"miss_rate": 0.1},
         "recognition": {"visible_rate": 0.5, "top1": 0.7},
         "clocks": {"offset_sd_s": 0.05, "latency_max_s": 2.0},
-        "faults": {"dead_plates": 2, "stuck_plates": 2, "drifting_plates": 2, "noisy_plates": 2, "clock_skew_devices": 1},
+        "faults": {
+            "dead_plates": 2,
+            "stuck_plates": 2,
+            "drifting_plates": 2,
+            "noisy_plates": 2,
+            "clock_skew_devices": 1,
+        },
     }
 
 
@@ -188,7 +255,9 @@ def preset(name: str) -> Scenario:
         return Scenario.model_validate(_easy())
     if name == "hard":
         return Scenario.model_validate(_hard())
-    raise ValueError(f"no scenario preset {name!r}; choose one of {', '.join(PRESETS)} or give a file")
+    raise ValueError(
+        f"no scenario preset {name!r}; choose one of {', '.join(PRESETS)} or give a file"
+    )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,9 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
     people = sess.people
     busy: dict[str, float] = {}
     carrier: dict[str, PersonPlan] = {}
-    lean_at = int(rng.integers(len(stops))) if stops and rng.random() < pl.sc.behaviours.lean else -1
+    lean_at = (
+        int(rng.integers(len(stops))) if stops and rng.random() < pl.sc.behaviours.lean else -1
+    )
     for si, stop in enumerate(stops):
         solo = len(people) == 1 and people[0].role == "shopper"
         if solo:
@@ -34,7 +36,11 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
         if wrong:
             picker = carrier[wrong[0].sku]
         else:
-            picker = people[0] if len(people) == 1 or rng.random() < 0.6 else people[int(rng.integers(1, len(people)))]
+            picker = (
+                people[0]
+                if len(people) == 1 or rng.random() < 0.6
+                else people[int(rng.integers(1, len(people)))]
+            )
         spot = pl.stand_xy(stop.facing)
         face = pl.facing_heading(stop.facing)
         ax = along(pl, stop.facing)
@@ -65,7 +71,15 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
         for p in people:
             pl.stay(p, t_end)
         pl.stands.append(
-            Stand(person=picker, t0=t_first, t1=t_end, xy=spot, facing=stop.facing, plate=pl.middle_plate(stop.facing), changes=changes)
+            Stand(
+                person=picker,
+                t0=t_first,
+                t1=t_end,
+                xy=spot,
+                facing=stop.facing,
+                plate=pl.middle_plate(stop.facing),
+                changes=changes,
+            )
         )
         t = t_end
     return t
@@ -87,7 +101,20 @@ def do_intent(
     if it.op == "put_wrong":
         if it.sku not in carrier:
             return t
-        a, t_back = act.put(pl.new_id("a"), rng, pl.layout, p, t, it.sku, 1, hand, it.plate or "", press, facing=None, tags=["wrong_shelf"])
+        a, t_back = act.put(
+            pl.new_id("a"),
+            rng,
+            pl.layout,
+            p,
+            t,
+            it.sku,
+            1,
+            hand,
+            it.plate or "",
+            press,
+            facing=None,
+            tags=["wrong_shelf"],
+        )
         sess.actions.append(a)
         del carrier[it.sku]
         return t_back + float(rng.uniform(0.3, 1.0))
@@ -95,12 +122,38 @@ def do_intent(
         alt_sku = pl.shelves.facings[it.alt].sku
         if pl.reserve(it.alt, 1):
             plate = pl.middle_plate(it.alt)
-            a, t_back = act.take(pl.new_id("a"), rng, pl.layout, p, t, alt_sku, 1, hand, plate, press, facing=it.alt, tags=["swap_similar"])
+            a, t_back = act.take(
+                pl.new_id("a"),
+                rng,
+                pl.layout,
+                p,
+                t,
+                alt_sku,
+                1,
+                hand,
+                plate,
+                press,
+                facing=it.alt,
+                tags=["swap_similar"],
+            )
             sess.actions.append(a)
             changes.append(a.t_mid)
             look = float(rng.uniform(2.0, 5.0))
             act.hold(p, hand, t_back - 0.3, t_back + look)
-            b, t_back = act.put(pl.new_id("a"), rng, pl.layout, p, t_back + look - 0.6, alt_sku, 1, hand, plate, press, facing=it.alt, tags=["swap_similar"])
+            b, t_back = act.put(
+                pl.new_id("a"),
+                rng,
+                pl.layout,
+                p,
+                t_back + look - 0.6,
+                alt_sku,
+                1,
+                hand,
+                plate,
+                press,
+                facing=it.alt,
+                tags=["swap_similar"],
+            )
             sess.actions.append(b)
             pl.release_later(b.t_change1, it.alt, 1)
             t = t_back + float(rng.uniform(0.3, 1.0))
@@ -112,14 +165,40 @@ def do_intent(
         tags.append("swap_similar")
     if it.then:
         tags.append(it.then)
-    a, t_back = act.take(pl.new_id("a"), rng, pl.layout, p, t, it.sku, it.qty, hand, plate, press, facing=it.facing, tags=tags)
+    a, t_back = act.take(
+        pl.new_id("a"),
+        rng,
+        pl.layout,
+        p,
+        t,
+        it.sku,
+        it.qty,
+        hand,
+        plate,
+        press,
+        facing=it.facing,
+        tags=tags,
+    )
     sess.actions.append(a)
     changes.append(a.t_mid)
     t = t_back
     if it.then == "put_back":
         look = float(rng.uniform(2.0, 10.0))
         act.hold(p, hand, t_back - 0.3, t_back + look)
-        b, t = act.put(pl.new_id("a"), rng, pl.layout, p, t_back + look - 0.6, it.sku, it.qty, hand, plate, press, facing=it.facing, tags=["put_back"])
+        b, t = act.put(
+            pl.new_id("a"),
+            rng,
+            pl.layout,
+            p,
+            t_back + look - 0.6,
+            it.sku,
+            it.qty,
+            hand,
+            plate,
+            press,
+            facing=it.facing,
+            tags=["put_back"],
+        )
         sess.actions.append(b)
         pl.release_later(b.t_change1, it.facing, it.qty)
     elif it.then == "long_hold":

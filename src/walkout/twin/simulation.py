@@ -70,10 +70,14 @@ class Simulation:
         self.clocks = ClockFactory(scenario.clocks, s_clock, self.epoch)
         devices = sorted(self.layout.devices())
         dev_clocks = {d: self.clocks.clock() for d in devices}
-        self.bank = LoadCellBank(self.layout, scenario.loadcells, scenario.clocks, s_cells, dev_clocks, self.shelves.load)
+        self.bank = LoadCellBank(
+            self.layout, scenario.loadcells, scenario.clocks, s_cells, dev_clocks, self.shelves.load
+        )
         self.env = Envelopes(self.layout, self.bank.devices)
         self.tracker = TrackerModel(scenario.tracker, scenario.clocks, s_track, self.clocks.clock())
-        self.world = World(self.layout, self.shelves, self.tracker, scenario, s_world, self.clocks, self._truth)
+        self.world = World(
+            self.layout, self.shelves, self.tracker, scenario, s_world, self.clocks, self._truth
+        )
         self.planner = Planner(self.layout, self.nav, self.shelves, scenario, s_plan, s_ids)
         self.curve = ArrivalCurve(scenario.arrivals)
         self._arr_rng = s_arr
@@ -96,17 +100,28 @@ class Simulation:
 
     def truth_header(self) -> TruthHeader:
         return TruthHeader(
-            store=self.store.id, scenario=self.sc.name, seed=self.seed, start=self.epoch, duration_s=self.duration,
+            store=self.store.id,
+            scenario=self.sc.name,
+            seed=self.seed,
+            start=self.epoch,
+            duration_s=self.duration,
             meta={"twin_version": TWIN_VERSION},
         )
 
-    def _plan_faults(self, rng: np.random.Generator, dev_clocks: dict[str, Any]) -> list[TruthFault]:
+    def _plan_faults(
+        self, rng: np.random.Generator, dev_clocks: dict[str, Any]
+    ) -> list[TruthFault]:
         f = self.sc.faults
         out: list[TruthFault] = []
         pids = list(self.bank.pids)
         if not pids:
             return out
-        for kind, n in (("dead", f.dead_plates), ("stuck", f.stuck_plates), ("drift", f.drifting_plates), ("noisy", f.noisy_plates)):
+        for kind, n in (
+            ("dead", f.dead_plates),
+            ("stuck", f.stuck_plates),
+            ("drift", f.drifting_plates),
+            ("noisy", f.noisy_plates),
+        ):
             for _ in range(n):
                 pid = pids[int(rng.integers(len(pids)))]
                 t0 = float(rng.uniform(0.1, 0.6)) * self.duration
@@ -118,7 +133,11 @@ class Simulation:
             t0 = float(rng.uniform(0.1, 0.6)) * self.duration
             clk = dev_clocks[dev]
             clk.skew_at, clk.skew_s = t0, 0.5
-            out.append(TruthFault(device=dev, fault="clock_skew", t_start=self.epoch + t0, detail={"jump_s": 0.5}))
+            out.append(
+                TruthFault(
+                    device=dev, fault="clock_skew", t_start=self.epoch + t0, detail={"jump_s": 0.5}
+                )
+            )
         return out
 
     def records(self, progress: Callable[[float], None] | None = None) -> Iterator[AnyRecord]:
@@ -140,10 +159,24 @@ class Simulation:
             times = self.tracker.frame_times(t0, t1)
             frames, swaps, true = self.tracker.render(times, people)
             for s in swaps:
-                self._truth(TruthTrackSwap(t=self.epoch + s.t, persons=(s.a, s.b), tracks_after=(s.track_a, s.track_b)))
+                self._truth(
+                    TruthTrackSwap(
+                        t=self.epoch + s.t, persons=(s.a, s.b), tracks_after=(s.track_a, s.track_b)
+                    )
+                )
             lc = self.sc.loadcells
-            grid = np.arange(int(np.ceil(t0 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch, int(np.ceil(t1 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch) / lc.rate_hz
-            near_f = self.env.near(true[:, :, HEAD, :2]) if len(times) else np.zeros((0, len(self.bank.devices)))
+            grid = (
+                np.arange(
+                    int(np.ceil(t0 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch,
+                    int(np.ceil(t1 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch,
+                )
+                / lc.rate_hz
+            )
+            near_f = (
+                self.env.near(true[:, :, HEAD, :2])
+                if len(times)
+                else np.zeros((0, len(self.bank.devices)))
+            )
             if len(times):
                 idx = np.clip(np.searchsorted(times, grid) - 1, 0, len(times) - 1)
                 near = near_f[idx]
@@ -169,8 +202,12 @@ class Simulation:
         lam = self.sc.behaviours.restock_per_hour / 3600.0
         n_staff = int(self._staff_rng.poisson(lam * (t1 - t0)))
         staff = np.sort(self._staff_rng.uniform(t0, t1, n_staff)) if n_staff else np.empty(0)
-        events = sorted([(float(t), "shopper") for t in shoppers] + [(float(t), "staff") for t in staff])
+        events = sorted(
+            [(float(t), "shopper") for t in shoppers] + [(float(t), "staff") for t in staff]
+        )
         for t, kind in events:
-            plans = self.planner.plan_session(t) if kind == "shopper" else [self.planner.plan_staff(t)]
+            plans = (
+                self.planner.plan_session(t) if kind == "shopper" else [self.planner.plan_staff(t)]
+            )
             for s in plans:
                 self.world.add_session(s)

@@ -62,8 +62,12 @@ class Shelves:
         self.foreign: dict[str, list[Foreign]] = {}
         self.facings_of: dict[str, list[int]] = {}
         for i, fc in enumerate(layout.store.planogram):
-            lanes = [Lane(fractions=fr) for fr in self._lane_fractions(fc.plates, fc.facings, fc.product)]
-            fs = FacingStock(index=i, sku=fc.product, plates=list(fc.plates), capacity=fc.capacity, lanes=lanes)
+            lanes = [
+                Lane(fractions=fr) for fr in self._lane_fractions(fc.plates, fc.facings, fc.product)
+            ]
+            fs = FacingStock(
+                index=i, sku=fc.product, plates=list(fc.plates), capacity=fc.capacity, lanes=lanes
+            )
             self.facings.append(fs)
             self.facings_of.setdefault(fc.product, []).append(i)
             for k in range(fc.initial_stock):
@@ -82,7 +86,11 @@ class Shelves:
 
     def _shelf_left(self, pid: str) -> np.ndarray:
         fx, sh, _ = pid.rsplit(".", 2)
-        first = self.layout.plate(f"{fx}.{sh}.1") if f"{fx}.{sh}.1" in self.layout.plate_index else self.layout.plate(pid)
+        first = (
+            self.layout.plate(f"{fx}.{sh}.1")
+            if f"{fx}.{sh}.1" in self.layout.plate_index
+            else self.layout.plate(pid)
+        )
         return first.corners[0]
 
     def _lane_fractions(self, plates: list[str], lanes: int, sku: str) -> list[dict[str, float]]:
@@ -102,7 +110,11 @@ class Shelves:
         """Where a unit lands when put at ``offset`` (-0.5..0.5 of a plate) on plate ``pid``."""
         a, b = self._extent(pid)
         fx, sh, _ = pid.rsplit(".", 2)
-        shelf_plates = [p for p in self.layout.plate_index if p.startswith(f"{fx}.{sh}.") and p.count(".") == pid.count(".")]
+        shelf_plates = [
+            p
+            for p in self.layout.plate_index
+            if p.startswith(f"{fx}.{sh}.") and p.count(".") == pid.count(".")
+        ]
         spans = [self._extent(p) for p in shelf_plates]
         size = self.products[sku].size
         w = size[0] if size else (b - a) * 0.9
@@ -165,7 +177,9 @@ class Shelves:
         return fo.unit, {p: fo.unit.grams * f for p, f in fo.fractions.items()}
 
 
-def _overlap(a: float, b: float, plates: list[str], spans: list[tuple[float, float]]) -> dict[str, float]:
+def _overlap(
+    a: float, b: float, plates: list[str], spans: list[tuple[float, float]]
+) -> dict[str, float]:
     w = b - a
     out: dict[str, float] = {}
     for pid, (pa, pb) in zip(plates, spans, strict=True):

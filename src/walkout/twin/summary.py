@@ -9,13 +9,38 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from walkout.eventlog.truth import TruthAction, TruthHandoff, TruthLean, TruthReceipt, TruthSession, TruthTrackSwap
+from walkout.eventlog.truth import (
+    TruthAction,
+    TruthHandoff,
+    TruthLean,
+    TruthReceipt,
+    TruthSession,
+    TruthTrackSwap,
+)
 
 SESSION_BEHAVIOURS = (
-    "group", "put_back", "wrong_shelf", "swap_similar", "handoff_group", "handoff_other", "long_hold",
-    "lean", "conceal", "tailgate", "reach_across", "simultaneous",
+    "group",
+    "put_back",
+    "wrong_shelf",
+    "swap_similar",
+    "handoff_group",
+    "handoff_other",
+    "long_hold",
+    "lean",
+    "conceal",
+    "tailgate",
+    "reach_across",
+    "simultaneous",
 )
-TAKE_BEHAVIOURS = ("multi_unit", "crowded", "reach_across", "simultaneous", "swap_similar", "long_hold", "conceal")
+TAKE_BEHAVIOURS = (
+    "multi_unit",
+    "crowded",
+    "reach_across",
+    "simultaneous",
+    "swap_similar",
+    "long_hold",
+    "conceal",
+)
 
 
 class RunSummary(BaseModel):
@@ -36,7 +61,9 @@ class RunSummary(BaseModel):
     handoffs: int = 0
     leans: int = 0
     track_swaps: int = 0
-    session_rates: dict[str, float] = Field(default_factory=dict, description="share of shopper sessions")
+    session_rates: dict[str, float] = Field(
+        default_factory=dict, description="share of shopper sessions"
+    )
     take_rates: dict[str, float] = Field(default_factory=dict, description="share of shopper takes")
     records: dict[str, int] = Field(default_factory=dict)
     samples: int = 0

@@ -90,7 +90,12 @@ class World:
         for ln in sess.leans:
             self.leans.append(ln)
             self.emit_truth(
-                TruthLean(t_start=self.epoch + ln.t_start, t_end=self.epoch + ln.t_end, person=ln.person.id, plates={k: round(v, 2) for k, v in ln.plates.items()})
+                TruthLean(
+                    t_start=self.epoch + ln.t_start,
+                    t_end=self.epoch + ln.t_end,
+                    person=ln.person.id,
+                    plates={k: round(v, 2) for k, v in ln.plates.items()},
+                )
             )
         first = sess.people[0]
         if sess.credential is not None and sess.token is not None:
@@ -99,8 +104,13 @@ class World:
             t = max(sess.t_arrive, first.t_in - 0.3)
             self.records.append(
                 GateEntry.model_construct(
-                    kind="entry", device=gate, t=float(clk.device_time(t)), rx=self._rx(t), seq=None,
-                    credential=Credential(kind=sess.credential, token=sess.token), admits=len(sess.people),
+                    kind="entry",
+                    device=gate,
+                    t=float(clk.device_time(t)),
+                    rx=self._rx(t),
+                    seq=None,
+                    credential=Credential(kind=sess.credential, token=sess.token),
+                    admits=len(sess.people),
                 )
             )
         for p in sess.people:
@@ -116,7 +126,14 @@ class World:
     def _gate_pass(self, gate: str, t: float, direction: str) -> None:
         clk = self.clock(gate)
         self.records.append(
-            GatePass.model_construct(kind="pass", device=gate, t=float(clk.device_time(t)), rx=self._rx(t), seq=None, direction=direction)
+            GatePass.model_construct(
+                kind="pass",
+                device=gate,
+                t=float(clk.device_time(t)),
+                rx=self._rx(t),
+                seq=None,
+                direction=direction,
+            )
         )
 
     # -- time passes ---------------------------------------------------------------------
@@ -166,16 +183,30 @@ class World:
         home = a.facing is not None
         self.emit_truth(
             TruthAction(
-                id=a.id, op=a.op, t_start=self.epoch + a.t_touch, t_end=self.epoch + a.t_release,
-                t_change=self.epoch + a.t_mid, person=p.id, session=p.session.id, product=a.sku,
-                qty=a.qty, plates={k: round(v, 2) for k, v in grams.items()}, hand=a.hand,
-                behaviours=tags, home=home, charged=a.charged,
+                id=a.id,
+                op=a.op,
+                t_start=self.epoch + a.t_touch,
+                t_end=self.epoch + a.t_release,
+                t_change=self.epoch + a.t_mid,
+                person=p.id,
+                session=p.session.id,
+                product=a.sku,
+                qty=a.qty,
+                plates={k: round(v, 2) for k, v in grams.items()},
+                hand=a.hand,
+                behaviours=tags,
+                home=home,
+                charged=a.charged,
             )
         )
         self.stats[f"{a.op}s"] += 1
         for tag in tags:
             self.stats[f"{a.op}:{tag}"] += 1
-        if self.sc.recognition.enabled and p.role != "staff" and self.rng.random() < self.sc.recognition.visible_rate:
+        if (
+            self.sc.recognition.enabled
+            and p.role != "staff"
+            and self.rng.random() < self.sc.recognition.visible_rate
+        ):
             self._recognition.append((a.t_release + float(self.rng.uniform(0.2, 0.6)), a))
 
     def _from_pockets(self, p: PersonPlan, sku: str, qty: int) -> list[Unit]:
@@ -187,7 +218,9 @@ class World:
         return out
 
     def _crowded(self, a: ShelfAction) -> bool:
-        pid = a.plate or (self.shelves.facings[a.facing].plates[0] if a.facing is not None else None)
+        pid = a.plate or (
+            self.shelves.facings[a.facing].plates[0] if a.facing is not None else None
+        )
         if pid is None:
             return False
         front = self.layout.plate(pid).front[:2]
@@ -206,12 +239,21 @@ class World:
             self.stats["empty_handoffs"] += 1
             return
         h.receiver.carrying.extend(units)
-        same = h.giver.session.account is not None and h.giver.session.account == h.receiver.session.account
+        same = (
+            h.giver.session.account is not None
+            and h.giver.session.account == h.receiver.session.account
+        )
         same = same or h.giver.session is h.receiver.session
         self.emit_truth(
             TruthHandoff(
-                t=self.epoch + h.t, giver=h.giver.id, receiver=h.receiver.id, giver_session=h.giver.session.id,
-                receiver_session=h.receiver.session.id, product=h.sku, qty=len(units), same_account=same,
+                t=self.epoch + h.t,
+                giver=h.giver.id,
+                receiver=h.receiver.id,
+                giver_session=h.giver.session.id,
+                receiver_session=h.receiver.session.id,
+                product=h.sku,
+                qty=len(units),
+                same_account=same,
             )
         )
         self.stats["handoffs_same" if same else "handoffs_other"] += 1
@@ -227,30 +269,54 @@ class World:
                 r = readers[int(self.rng.integers(len(readers)))]
                 t = p.t_out + float(self.rng.uniform(0.1, 0.5))
                 clk = self.clock(r.id)
-                tags = [RfidTag(epc=_epc(self.store.products[u.sku].gtin, u), rssi=round(float(self.rng.uniform(-70, -40)), 2)) for u in seen]
-                self.records.append(RfidRead.model_construct(kind="rfid", device=r.id, t=float(clk.device_time(t)), rx=self._rx(t), seq=None, tags=tags))
+                tags = [
+                    RfidTag(
+                        epc=_epc(self.store.products[u.sku].gtin, u),
+                        rssi=round(float(self.rng.uniform(-70, -40)), 2),
+                    )
+                    for u in seen
+                ]
+                self.records.append(
+                    RfidRead.model_construct(
+                        kind="rfid",
+                        device=r.id,
+                        t=float(clk.device_time(t)),
+                        rx=self._rx(t),
+                        seq=None,
+                        tags=tags,
+                    )
+                )
         sess = p.session
         if all(q.exited for q in sess.people):
             self._close(sess)
 
     def _close(self, sess: SessionPlan) -> None:
-        people = [
-            TruthPerson(id=q.id, track=q.track, role=q.role) for q in sess.people
-        ]
+        people = [TruthPerson(id=q.id, track=q.track, role=q.role) for q in sess.people]
         self.emit_truth(
             TruthSession(
-                id=sess.id, account=sess.account, token=sess.token, people=people,
-                enter=self.epoch + min(q.t_in for q in sess.people), exit=self.epoch + max(q.t_out for q in sess.people),
-                staff=sess.staff, behaviours=sorted(sess.behaviours),
+                id=sess.id,
+                account=sess.account,
+                token=sess.token,
+                people=people,
+                enter=self.epoch + min(q.t_in for q in sess.people),
+                exit=self.epoch + max(q.t_out for q in sess.people),
+                staff=sess.staff,
+                behaviours=sorted(sess.behaviours),
             )
         )
         if not sess.staff:
             counts: Counter[str] = Counter(u.sku for q in sess.people for u in q.carrying)
             lines = [
-                ReceiptLine(sku=s, qty=n, unit_price=self.store.products[s].price) for s, n in sorted(counts.items())
+                ReceiptLine(sku=s, qty=n, unit_price=self.store.products[s].price)
+                for s, n in sorted(counts.items())
             ]
             self.emit_truth(
-                TruthReceipt(session=sess.id, account=sess.account, lines=lines, total=sum(ln.qty * ln.unit_price for ln in lines))
+                TruthReceipt(
+                    session=sess.id,
+                    account=sess.account,
+                    lines=lines,
+                    total=sum(ln.qty * ln.unit_price for ln in lines),
+                )
             )
         del self.sessions[sess.id]
 
@@ -270,19 +336,35 @@ class World:
         rng = self.rng
         prods = self.store.products
         true = prods[a.sku]
-        pool = [s for s, p in prods.items() if p.similar is not None and p.similar == true.similar and s != a.sku]
+        pool = [
+            s
+            for s, p in prods.items()
+            if p.similar is not None and p.similar == true.similar and s != a.sku
+        ]
         if len(pool) < rc.top_k:
             others = [s for s in prods if s != a.sku and s not in pool]
-            pool += [others[i] for i in rng.choice(len(others), size=min(len(others), rc.top_k), replace=False)]
+            pool += [
+                others[i]
+                for i in rng.choice(len(others), size=min(len(others), rc.top_k), replace=False)
+            ]
         decoys = [pool[i] for i in rng.permutation(len(pool))[: rc.top_k - 1]]
         ranked = [a.sku, *decoys] if rng.random() < rc.top1 else [*decoys[:1], a.sku, *decoys[1:]]
         scores = np.sort(rng.dirichlet(np.ones(len(ranked)) * 0.6))[::-1]
         g = self.layout.plate(a.plate or self.shelves.facings[a.facing or 0].plates[0]).center
-        cam = min(self._cams, key=lambda c: float(np.linalg.norm(c[1] - g)))[0] if self._cams else "vision-1"
+        cam = (
+            min(self._cams, key=lambda c: float(np.linalg.norm(c[1] - g)))[0]
+            if self._cams
+            else "vision-1"
+        )
         clk = self.clock(cam)
         return Recognition.model_construct(
-            kind="recognition", device=cam, t=float(clk.device_time(tr)), rx=self._rx(tr + 0.1), seq=None,
-            track=self.tracker.track_at(a.person, tr), hand=a.hand,
+            kind="recognition",
+            device=cam,
+            t=float(clk.device_time(tr)),
+            rx=self._rx(tr + 0.1),
+            seq=None,
+            track=self.tracker.track_at(a.person, tr),
+            hand=a.hand,
             top=[(s, round(float(x), 3)) for s, x in zip(ranked, scores, strict=True)],
         )
 

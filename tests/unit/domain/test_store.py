@@ -57,17 +57,40 @@ def test_turned_fixture_faces_the_right_way() -> None:
     ("change", "expect"),
     [
         (("currency: USD", "currency: USX"), "currency: 'USX' is not an ISO 4217 currency code"),
-        (("size: [1.2, 0.4], plates: 12", "size: [1.2, -0.4], plates: 12"), r"fixtures\[0\] \(G1\)\.shelves\[0\]\.size\[1\]: Input should be greater than 0"),
-        (("plates: 12}", "plates: 0}"), r"fixtures\[0\] \(G1\)\.shelves\[0\]\.plates: a shelf needs at least one plate"),
-        (('gtin: "96385074"', 'gtin: "12345678"'), r"catalogue\[0\] \(a\)\.gtin: '12345678' is not a GTIN"),
+        (
+            ("size: [1.2, 0.4], plates: 12", "size: [1.2, -0.4], plates: 12"),
+            r"fixtures\[0\] \(G1\)\.shelves\[0\]\.size\[1\]: Input should be greater than 0",
+        ),
+        (
+            ("plates: 12}", "plates: 0}"),
+            r"fixtures\[0\] \(G1\)\.shelves\[0\]\.plates: a shelf needs at least one plate",
+        ),
+        (
+            ('gtin: "96385074"', 'gtin: "12345678"'),
+            r"catalogue\[0\] \(a\)\.gtin: '12345678' is not a GTIN",
+        ),
         (("product: a,", "product: b,"), r"planogram\[0\] \(b\)\.product: not in the catalogue"),
-        (("G1.1.2]", "G1.1.3]"), r"planogram\[0\] \(a\)\.plates: a facing's plates must be adjacent"),
-        (("G1.1.2]", "G1.9.2]"), r"planogram\[0\] \(a\)\.plates\[1\]: no plate 'G1.9.2' in the layout"),
-        (("a: [1,0], b: [2,0]", "a: [2,0], b: [1,0]"), r"gates\[0\] \(in\): the left of a->b must be the store's inside"),
-        (("at: [1,3,0]", "at: [4.5,3,0]"), r"fixtures\[0\] \(G1\)\.pose: corner .* outside the floor outline"),
+        (
+            ("G1.1.2]", "G1.1.3]"),
+            r"planogram\[0\] \(a\)\.plates: a facing's plates must be adjacent",
+        ),
+        (
+            ("G1.1.2]", "G1.9.2]"),
+            r"planogram\[0\] \(a\)\.plates\[1\]: no plate 'G1.9.2' in the layout",
+        ),
+        (
+            ("a: [1,0], b: [2,0]", "a: [2,0], b: [1,0]"),
+            r"gates\[0\] \(in\): the left of a->b must be the store's inside",
+        ),
+        (
+            ("at: [1,3,0]", "at: [4.5,3,0]"),
+            r"fixtures\[0\] \(G1\)\.pose: corner .* outside the floor outline",
+        ),
     ],
 )
-def test_errors_name_the_file_the_field_and_why(tmp_path: Path, change: tuple[str, str], expect: str) -> None:
+def test_errors_name_the_file_the_field_and_why(
+    tmp_path: Path, change: tuple[str, str], expect: str
+) -> None:
     text = BASE.replace(*change)
     assert text != BASE
     p = write(tmp_path, text)
@@ -79,7 +102,9 @@ def test_errors_name_the_file_the_field_and_why(tmp_path: Path, change: tuple[st
 
 
 def test_several_problems_are_all_reported(tmp_path: Path) -> None:
-    text = BASE.replace("product: a,", "product: b,").replace("capacity: 8", "capacity: 8, stock: 9")
+    text = BASE.replace("product: a,", "product: b,").replace(
+        "capacity: 8", "capacity: 8, stock: 9"
+    )
     with pytest.raises(StoreFileError) as e:
         load_store(write(tmp_path, text))
     assert len(e.value.problems) == 2
@@ -96,8 +121,11 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_catalogue_may_live_in_its_own_file(tmp_path: Path) -> None:
-    (tmp_path / "products.yaml").write_text('- {sku: a, name: A, price: 100, weight_g: 500}\n')
-    text = BASE.replace('catalogue: [{sku: a, name: A, price: 100, weight_g: 500, gtin: "96385074"}]', "catalogue: products.yaml")
+    (tmp_path / "products.yaml").write_text("- {sku: a, name: A, price: 100, weight_g: 500}\n")
+    text = BASE.replace(
+        'catalogue: [{sku: a, name: A, price: 100, weight_g: 500, gtin: "96385074"}]',
+        "catalogue: products.yaml",
+    )
     s = load_store(write(tmp_path, text))
     assert s.products["a"].weight_g == 500
 

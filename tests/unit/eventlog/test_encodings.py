@@ -36,14 +36,35 @@ def canonical(rec) -> bytes:
 def sample_records() -> list:
     return [
         Header(store="s", source="twin", start=1.7e9, meta={"seed": 1}),
-        PlateBatch(device="G1", t=1.7e9 + 0.1234567, rx=1.7e9 + 0.2, seq=3, rate_hz=60, plates=["G1.1.1", "G1.1.2"],
-                   grams=np.array([[1811.23456, np.nan], [-0.001, 2.0]])),
-        TrackFrame(device="trk", t=1.7e9, people=[TrackedPerson(id="a", joints={"head": (1, 2, 1.7, 0.99), "l_hand": (1.23456, -0.0001, 1, 0.5)})]),
+        PlateBatch(
+            device="G1",
+            t=1.7e9 + 0.1234567,
+            rx=1.7e9 + 0.2,
+            seq=3,
+            rate_hz=60,
+            plates=["G1.1.1", "G1.1.2"],
+            grams=np.array([[1811.23456, np.nan], [-0.001, 2.0]]),
+        ),
+        TrackFrame(
+            device="trk",
+            t=1.7e9,
+            people=[
+                TrackedPerson(
+                    id="a", joints={"head": (1, 2, 1.7, 0.99), "l_hand": (1.23456, -0.0001, 1, 0.5)}
+                )
+            ],
+        ),
         TrackFrame(device="trk", t=1.7e9 + 0.066, people=[]),
         GateEntry(device="g", t=1.7e9, credential=Credential(kind="qr", token="x"), admits=2),
         GatePass(device="g", t=1.7e9, direction="in"),
-        RfidRead(device="r", t=1.7e9, tags=[RfidTag(epc="urn:epc:id:sgtin:0614141.812345.6789", rssi=-50.123)]),
-        Recognition(device="c", t=1.7e9, track="a", hand="left", top=[("sku1", 0.91234), ("sku2", 0.05)]),
+        RfidRead(
+            device="r",
+            t=1.7e9,
+            tags=[RfidTag(epc="urn:epc:id:sgtin:0614141.812345.6789", rssi=-50.123)],
+        ),
+        Recognition(
+            device="c", t=1.7e9, track="a", hand="left", top=[("sku1", 0.91234), ("sku2", 0.05)]
+        ),
     ]
 
 
@@ -78,18 +99,27 @@ def test_encodings_agree_byte_for_byte_after_conversion(tmp_path: Path) -> None:
 
 grams_st = st.integers(1, 14).flatmap(
     lambda n: st.lists(
-        st.lists(st.one_of(st.floats(-5e4, 5e4, allow_nan=False), st.just(float("nan"))), min_size=n, max_size=n),
-        min_size=1, max_size=12,
+        st.lists(
+            st.one_of(st.floats(-5e4, 5e4, allow_nan=False), st.just(float("nan"))),
+            min_size=n,
+            max_size=n,
+        ),
+        min_size=1,
+        max_size=12,
     )
 )
 
 
 @settings(max_examples=60, deadline=None)
 @given(grams=grams_st, t=st.floats(0, 4e9))
-def test_any_plate_batch_survives_both_encodings(tmp_path_factory: pytest.TempPathFactory, grams: list[list[float]], t: float) -> None:
+def test_any_plate_batch_survives_both_encodings(
+    tmp_path_factory: pytest.TempPathFactory, grams: list[list[float]], t: float
+) -> None:
     d = tmp_path_factory.mktemp("h")
     n = len(grams[0])
-    rec = PlateBatch(device="d", t=t, rate_hz=60, plates=[f"F.1.{i + 1}" for i in range(n)], grams=grams)
+    rec = PlateBatch(
+        device="d", t=t, rate_hz=60, plates=[f"F.1.{i + 1}" for i in range(n)], grams=grams
+    )
     outs = []
     for suffix in (".jsonl", ".wlog"):
         p = d / f"x{suffix}"
@@ -106,7 +136,16 @@ def test_binary_log_streams_many_blocks(tmp_path: Path) -> None:
     with LogWriter(p) as w:
         w.write(Header(store="s", source="t", start=0))
         for i in range(3000):
-            w.write(PlateBatch(device="G", t=i * 0.2, seq=i, rate_hz=60, plates=[f"G.1.{k}" for k in range(1, 73)], grams=rng.normal(1000, 1, (12, 72))))
+            w.write(
+                PlateBatch(
+                    device="G",
+                    t=i * 0.2,
+                    seq=i,
+                    rate_hz=60,
+                    plates=[f"G.1.{k}" for k in range(1, 73)],
+                    grams=rng.normal(1000, 1, (12, 72)),
+                )
+            )
     seqs = [r.seq for r in read_log(p) if isinstance(r, PlateBatch)]
     assert seqs == list(range(3000))
     assert p.stat().st_size < 3000 * 12 * 72 * 4 / 2  # compresses to well under half of raw int32
@@ -114,18 +153,22 @@ def test_binary_log_streams_many_blocks(tmp_path: Path) -> None:
 
 def test_bad_json_line_is_named(tmp_path: Path) -> None:
     p = tmp_path / "bad.jsonl"
-    p.write_text('{"kind":"header","store":"s","source":"x","start":0}\n{"kind":"plates","device":"G1","t":1,"rate_hz":60,"plates":["a"],"grams":[[1,2]]}\n')
+    p.write_text(
+        '{"kind":"header","store":"s","source":"x","start":0}\n{"kind":"plates","device":"G1","t":1,"rate_hz":60,"plates":["a"],"grams":[[1,2]]}\n'
+    )
     with pytest.raises(LogError, match=r"bad.jsonl:2: bad plates record: .*1 plates are named"):
         list(read_log(p))
 
 
 def test_unknown_kind_and_garbage_are_named(tmp_path: Path) -> None:
     p = tmp_path / "bad.jsonl"
-    p.write_text('{"kind":"header","store":"s","source":"x","start":0}\n{"kind":"teleport","device":"x","t":1}\n')
-    with pytest.raises(LogError, match="bad.jsonl:2"):
+    p.write_text(
+        '{"kind":"header","store":"s","source":"x","start":0}\n{"kind":"teleport","device":"x","t":1}\n'
+    )
+    with pytest.raises(LogError, match=r"bad\.jsonl:2"):
         list(read_log(p))
     p.write_text('{"kind":"header","store":"s","source":"x","start":0}\nnot json\n')
-    with pytest.raises(LogError, match="bad.jsonl:2: not JSON"):
+    with pytest.raises(LogError, match=r"bad\.jsonl:2: not JSON"):
         list(read_log(p))
 
 
@@ -138,7 +181,9 @@ def test_log_must_start_with_a_header(tmp_path: Path) -> None:
 
 def test_newer_version_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "new.jsonl"
-    p.write_text('{"kind":"header","format":"walkout-log","version":99,"store":"s","source":"x","start":0}\n')
+    p.write_text(
+        '{"kind":"header","format":"walkout-log","version":99,"store":"s","source":"x","start":0}\n'
+    )
     with pytest.raises(LogError, match="newer than this reader"):
         list(read_log(p))
 
@@ -165,7 +210,13 @@ def test_streamed_records_with_fresh_plate_lists_keep_their_own(tmp_path: Path) 
     def stream():
         for i in range(400):
             names = [f"G{i % 7}.1.{k}" for k in range(1, 2 + i % 5)]
-            yield PlateBatch(device=f"G{i % 7}", t=float(i), rate_hz=60, plates=names, grams=np.zeros((12, len(names))))
+            yield PlateBatch(
+                device=f"G{i % 7}",
+                t=float(i),
+                rate_hz=60,
+                plates=names,
+                grams=np.zeros((12, len(names))),
+            )
 
     p = tmp_path / "s.wlog"
     with LogWriter(p) as w:

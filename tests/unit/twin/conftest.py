@@ -27,7 +27,9 @@ def run_twin(store: Store, scenario: Scenario, seed: int, seconds: float) -> Run
 
 def busy(name: str = "realistic", per_hour: float = 240) -> Scenario:
     sc = preset(name)
-    return sc.model_copy(update={"arrivals": sc.arrivals.model_copy(update={"peak_per_hour": per_hour})})
+    return sc.model_copy(
+        update={"arrivals": sc.arrivals.model_copy(update={"peak_per_hour": per_hour})}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -39,5 +41,17 @@ def mini() -> Store:
 def mini_run(mini: Store) -> Run:
     """Five busy minutes in the mini store, with every behaviour turned up."""
     sc = busy("hard", 300)
-    sc = sc.model_copy(update={"faults": sc.faults.model_copy(update={"dead_plates": 0, "stuck_plates": 0, "drifting_plates": 0, "noisy_plates": 0, "clock_skew_devices": 0})})
+    sc = sc.model_copy(
+        update={
+            "faults": sc.faults.model_copy(
+                update={
+                    "dead_plates": 0,
+                    "stuck_plates": 0,
+                    "drifting_plates": 0,
+                    "noisy_plates": 0,
+                    "clock_skew_devices": 0,
+                }
+            )
+        }
+    )
     return run_twin(mini, sc, seed=11, seconds=300)

@@ -39,7 +39,14 @@ def twin(shared_data: Path):
 
 def test_noise_statistics_match_the_real_plates(real, twin) -> None:
     _, r = real
-    for key, lo, hi in (("p50", 0.85, 1.4), ("p90", 0.6, 1.6), ("p99", 0.6, 1.8), ("max", 0.6, 2.0), ("window_p90", 0.7, 1.6), ("window_p99", 0.6, 1.8)):
+    for key, lo, hi in (
+        ("p50", 0.85, 1.4),
+        ("p90", 0.6, 1.6),
+        ("p99", 0.6, 1.8),
+        ("max", 0.6, 2.0),
+        ("window_p90", 0.7, 1.6),
+        ("window_p99", 0.6, 1.8),
+    ):
         t = float(np.mean([getattr(s, key) for _, s in twin]))
         want = getattr(r, key)
         assert lo * want <= t <= hi * want, (key, t, want)
@@ -49,7 +56,9 @@ def test_noise_statistics_match_the_real_plates(real, twin) -> None:
 
 def test_repeated_samples_are_as_common_as_on_real_plates(real, twin) -> None:
     def dup(series: dict[str, np.ndarray]) -> float:
-        return float(np.median([np.mean(x[1:] == x[:-1]) for x in series.values() if np.ptp(x) > 0.05]))
+        return float(
+            np.median([np.mean(x[1:] == x[:-1]) for x in series.values() if np.ptp(x) > 0.05])
+        )
 
     r = dup(real[0])
     t = np.mean([dup(s) for s, _ in twin])
@@ -76,7 +85,7 @@ def test_a_take_registers_within_a_few_percent(benchmark1: Path) -> None:
     for a in truth:
         if a.kind != "action" or a.op != "take" or a.qty != 1 or len(a.plates) != 1:
             continue
-        (pid, g), = a.plates.items()
+        ((pid, _g),) = a.plates.items()
         ts, xs = [], []
         for r in records:
             if pid in r.plates:

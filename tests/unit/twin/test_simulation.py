@@ -16,8 +16,8 @@ from walkout.twin.runner import simulate_to_dir
 def test_same_seed_same_bytes(tmp_path: Path, mini) -> None:
     sc = busy()
     a = simulate_to_dir(mini, sc, 5, 90, tmp_path / "a", "binary")
-    b = simulate_to_dir(mini, sc, 5, 90, tmp_path / "b", "binary")
-    c = simulate_to_dir(mini, sc, 6, 90, tmp_path / "c", "binary")
+    simulate_to_dir(mini, sc, 5, 90, tmp_path / "b", "binary")
+    simulate_to_dir(mini, sc, 6, 90, tmp_path / "c", "binary")
     assert a.sessions > 0
     assert (tmp_path / "a/log.wlog").read_bytes() == (tmp_path / "b/log.wlog").read_bytes()
     assert (tmp_path / "a/truth.jsonl").read_bytes() == (tmp_path / "b/truth.jsonl").read_bytes()
@@ -76,10 +76,16 @@ def test_plates_feel_each_take(mini_run: Run) -> None:
         if not (a.op == "take" and a.qty == 1):
             continue
         overlapping = [
-            b for b in actions
-            if b is not a and set(b.plates) & set(a.plates) and b.t_start < a.t_end + 2.0 and b.t_end > a.t_start - 2.0
+            b
+            for b in actions
+            if b is not a
+            and set(b.plates) & set(a.plates)
+            and b.t_start < a.t_end + 2.0
+            and b.t_end > a.t_start - 2.0
         ]
-        if overlapping:  # two hands on one plate at once: the sum is checked by the engine's tests, not here
+        if (
+            overlapping
+        ):  # two hands on one plate at once: the sum is checked by the engine's tests, not here
             continue
         for pid, g in a.plates.items():
             if g < 50:
@@ -109,7 +115,9 @@ def test_tracks_are_born_at_the_entry_and_end_at_the_exit(mini_run: Run) -> None
                     first.setdefault(p.id, xy)
                     last[p.id] = xy
     swapped = {t for s in mini_run.truth if s.kind == "swap" for t in s.tracks_after}
-    born_ok = sum(min(np.linalg.norm(xy - e) for e in entry.values()) < 1.6 for xy in first.values())
+    born_ok = sum(
+        min(np.linalg.norm(xy - e) for e in entry.values()) < 1.6 for xy in first.values()
+    )
     assert born_ok / len(first) > 0.97
     ends = [xy for tid, xy in last.items() if tid not in swapped]
     end_ok = sum(min(np.linalg.norm(xy - e) for e in exits.values()) < 1.6 for xy in ends)
@@ -176,9 +184,18 @@ def test_memory_does_not_grow_with_the_run(mini) -> None:
 
     sim = Simulation(mini, busy("realistic", 120), 3, 2400)
     sizes = {}
-    for r in sim.records(progress=lambda t: sizes.__setitem__(
-        int(t), (len(sim.world.people), len(sim.planner.stands), len(sim.world.active), len(sim.world._heap), len(sim.tracker.state.history))
-    )):
+    for r in sim.records(
+        progress=lambda t: sizes.__setitem__(
+            int(t),
+            (
+                len(sim.world.people),
+                len(sim.planner.stands),
+                len(sim.world.active),
+                len(sim.world._heap),
+                len(sim.tracker.state.history),
+            ),
+        )
+    ):
         del r
     mid = max(v for t, v in sizes.items() if 600 <= t <= 1200)
     end = max(v for t, v in sizes.items() if 1800 <= t <= 2400)

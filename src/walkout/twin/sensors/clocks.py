@@ -25,7 +25,13 @@ class Clock:
     def device_time(self, t: np.ndarray | float) -> np.ndarray | float:
         """Epoch seconds the device stamps on something that happened at run time ``t``."""
         tt = np.asarray(t, dtype=float)
-        out = self.epoch + tt + self.offset_s + self.drift_ppm * 1e-6 * tt + np.where(tt >= self.skew_at, self.skew_s, 0.0)
+        out = (
+            self.epoch
+            + tt
+            + self.offset_s
+            + self.drift_ppm * 1e-6 * tt
+            + np.where(tt >= self.skew_at, self.skew_s, 0.0)
+        )
         return float(out) if np.ndim(out) == 0 else out
 
 

@@ -31,7 +31,9 @@ from walkout.twin.plan import Lean, ShelfAction
 from walkout.twin.scenario import Clocks, LoadCells
 from walkout.twin.sensors.clocks import Clock, latency
 
-VIB_AR = 0.35  # vibration is nearly white at 60 Hz on the real plates (lag-1 autocorrelation ~0.1-0.3)
+VIB_AR = (
+    0.35  # vibration is nearly white at 60 Hz on the real plates (lag-1 autocorrelation ~0.1-0.3)
+)
 
 
 @dataclass
@@ -72,10 +74,14 @@ class LoadCellBank:
         n = len(self.pids)
         z = np.array([layout.plate(p).center[2] for p in self.pids])
         self.fixture_of_dev = [layout.plate(devs[name][0]).fixture for name in self.devices]
-        self.sigma = (sc.noise_floor_g + sc.noise_median_g * np.exp(rng.normal(0.0, sc.noise_log_sd, n))) * (1.0 + sc.noise_height_gain * z)
+        self.sigma = (
+            sc.noise_floor_g + sc.noise_median_g * np.exp(rng.normal(0.0, sc.noise_log_sd, n))
+        ) * (1.0 + sc.noise_height_gain * z)
         self.height_gain = 0.3 + 1.4 * np.clip(z / 1.8, 0.0, 1.2)
         self.coupling = rng.uniform(0.6, 1.4, n)
-        sway = np.exp(rng.normal(0.0, sc.sway_log_sd, len(self.devices)))  # some fixtures rattle, some are stiff
+        sway = np.exp(
+            rng.normal(0.0, sc.sway_log_sd, len(self.devices))
+        )  # some fixtures rattle, some are stiff
         self.coupling *= sway[self.col_dev_arr]
         self.tare = rng.uniform(600.0, 3500.0, n)
         self.gain = 1.0 + rng.normal(0.0, sc.gain_sd, n)
@@ -121,11 +127,15 @@ class LoadCellBank:
         grid = k / sc.rate_hz
 
         # drift changes by micrograms within a batch: evaluate it once per batch
-        walk_end = self.walk + rng.normal(0.0, sc.walk_g_per_sqrt_h * np.sqrt((t1 - t0) / 3600.0), P)
+        walk_end = self.walk + rng.normal(
+            0.0, sc.walk_g_per_sqrt_h * np.sqrt((t1 - t0) / 3600.0), P
+        )
         tb = (j0 + np.arange(nb)) * per + per / 2
         frac = ((tb - t0) / (t1 - t0))[:, None]
         base = self.tare + self.gain * self.items
-        per_batch = base + self.drift_rate * tb[:, None] + self.walk + (walk_end - self.walk) * frac  # (nb, P)
+        per_batch = (
+            base + self.drift_rate * tb[:, None] + self.walk + (walk_end - self.walk) * frac
+        )  # (nb, P)
         self.walk = walk_end
         out = rng.standard_normal((ns, P), dtype=np.float32).astype(np.float64)
         out *= self.sigma
@@ -139,7 +149,9 @@ class LoadCellBank:
         for d in live:
             cols = self.dev_cols[d]
             a = (vib[:, d] * amp[:, d])[:, None] * (self.coupling[cols] * self.height_gain[cols])
-            a += rng.standard_normal((ns, len(cols))) * (amp[:, d, None] * 0.3 * self.height_gain[cols])
+            a += rng.standard_normal((ns, len(cols))) * (
+                amp[:, d, None] * 0.3 * self.height_gain[cols]
+            )
             out[:, cols] += a
 
         for a in actions:
@@ -175,8 +187,15 @@ class LoadCellBank:
                     continue
                 batches.append(
                     construct(
-                        PlateBatch, kind="plates", device=dev, t=float(t_dev[b]), rx=float(rx[b]), seq=seq0 + b + 1,
-                        rate_hz=sc.rate_hz, plates=plates, grams=sub[b],
+                        PlateBatch,
+                        kind="plates",
+                        device=dev,
+                        t=float(t_dev[b]),
+                        rx=float(rx[b]),
+                        seq=seq0 + b + 1,
+                        rate_hz=sc.rate_hz,
+                        plates=plates,
+                        grams=sub[b],
                     )
                 )
         return batches
@@ -204,12 +223,18 @@ class LoadCellBank:
             step = smoothstep((t - a.t_change0) / max(a.t_change1 - a.t_change0, 1e-3))
             press_on = smoothstep((t - a.t_touch) / 0.12)
             if a.op == "take":
-                press_off = 1.0 - smoothstep((t - a.t_change0) / max(a.t_change1 - a.t_change0, 1e-3))
+                press_off = 1.0 - smoothstep(
+                    (t - a.t_change0) / max(a.t_change1 - a.t_change0, 1e-3)
+                )
             else:
-                press_off = 1.0 - smoothstep((t - a.t_change1) / max(a.t_release - a.t_change1, 1e-3))
+                press_off = 1.0 - smoothstep(
+                    (t - a.t_change1) / max(a.t_release - a.t_change1, 1e-3)
+                )
             press = a.press_g * share * press_on * press_off
             dt = t - a.t_change1
-            ring = np.where(dt > 0, 0.02 * g * np.exp(-dt / 0.15) * np.sin(2 * np.pi * 5.0 * dt), 0.0)
+            ring = np.where(
+                dt > 0, 0.02 * g * np.exp(-dt / 0.15) * np.sin(2 * np.pi * 5.0 * dt), 0.0
+            )
             out[:, c] += self.gain[c] * (sign * g * step + press + ring)
 
     def _add_lean(self, out: np.ndarray, grid: np.ndarray, ln: Lean) -> None:
@@ -243,5 +268,5 @@ class LoadCellBank:
 def _ar1(x: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit-variance AR(1) along axis 0, continuing from ``state``."""
     a = VIB_AR
-    y, zf = lfilter([np.sqrt(1 - a * a)], [1.0, -a], x, axis=0, zi=(a * state)[None, :])
+    y, _zf = lfilter([np.sqrt(1 - a * a)], [1.0, -a], x, axis=0, zi=(a * state)[None, :])
     return y, y[-1].copy()

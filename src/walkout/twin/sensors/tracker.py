@@ -42,7 +42,14 @@ class TrackerState:
 
 
 class TrackerModel:
-    def __init__(self, sc: Tracker, clocks_sc: Clocks, rng: np.random.Generator, clock: Clock, device: str = "tracker-1"):
+    def __init__(
+        self,
+        sc: Tracker,
+        clocks_sc: Clocks,
+        rng: np.random.Generator,
+        clock: Clock,
+        device: str = "tracker-1",
+    ):
         self.sc = sc
         self.clocks_sc = clocks_sc
         self.rng = rng
@@ -76,7 +83,9 @@ class TrackerModel:
         k1 = int(np.ceil((t1 - self.phase) * r - 1e-9))
         return self.phase + np.arange(k0, k1) / r
 
-    def render(self, times: np.ndarray, people: list[PersonPlan]) -> tuple[list[TrackFrame], list[Swap], np.ndarray]:
+    def render(
+        self, times: np.ndarray, people: list[PersonPlan]
+    ) -> tuple[list[TrackFrame], list[Swap], np.ndarray]:
         """Frames at ``times``; also the true (frames, people, 10, 3) joints for other sensors."""
         n, m = len(times), len(people)
         true = np.full((n, m, len(JOINTS), 3), np.nan)
@@ -91,7 +100,9 @@ class TrackerModel:
         frames = self._frames(times, people, true, present)
         return frames, swaps, true
 
-    def _swaps(self, times: np.ndarray, people: list[PersonPlan], true: np.ndarray, present: np.ndarray) -> list[Swap]:
+    def _swaps(
+        self, times: np.ndarray, people: list[PersonPlan], true: np.ndarray, present: np.ndarray
+    ) -> list[Swap]:
         out: list[Swap] = []
         m = len(people)
         if m < 2:
@@ -100,7 +111,9 @@ class TrackerModel:
         st = self.state
         here = {p.id for p in people}
         st.close = {k for k in st.close if k[0] in here and k[1] in here}
-        d_all = np.linalg.norm(head[:, :, None, :] - head[:, None, :, :], axis=3)  # (n, m, m), NaN if absent
+        d_all = np.linalg.norm(
+            head[:, :, None, :] - head[:, None, :, :], axis=3
+        )  # (n, m, m), NaN if absent
         with np.errstate(invalid="ignore"):
             near_any = np.nanmin(np.where(np.isnan(d_all), np.inf, d_all), axis=0) < CLOSE_M
             far_any = np.nanmax(np.where(np.isnan(d_all), -np.inf, d_all), axis=0) > APART_M
@@ -129,12 +142,18 @@ class TrackerModel:
                             out.append(Swap(t=t, a=a, b=b, track_a=tb, track_b=ta))
         return out
 
-    def _frames(self, times: np.ndarray, people: list[PersonPlan], true: np.ndarray, present: np.ndarray) -> list[TrackFrame]:
+    def _frames(
+        self, times: np.ndarray, people: list[PersonPlan], true: np.ndarray, present: np.ndarray
+    ) -> list[TrackFrame]:
         sc = self.sc
         rng = self.rng
         n, m = present.shape
         jit = np.where(_HANDS[None, None, :, None], sc.hand_jitter_m, sc.jitter_m)
-        noisy = true + rng.standard_normal(true.shape) * jit + rng.standard_normal((n, m, 1, 3)) * (sc.jitter_m * 0.5)
+        noisy = (
+            true
+            + rng.standard_normal(true.shape) * jit
+            + rng.standard_normal((n, m, 1, 3)) * (sc.jitter_m * 0.5)
+        )
         noisy = np.round(noisy, 4)
         score = np.round(rng.uniform(0.55, 1.0, (n, m, len(JOINTS))), 3)
         seen = present & (rng.random((n, m)) >= sc.miss_rate)
@@ -152,14 +171,26 @@ class TrackerModel:
                 sc_k = score[k, i]
                 ok = joint_ok[k, i]
                 js = {
-                    JOINTS[q]: (float(pts[q, 0]), float(pts[q, 1]), float(pts[q, 2]), float(sc_k[q]))
+                    JOINTS[q]: (
+                        float(pts[q, 0]),
+                        float(pts[q, 1]),
+                        float(pts[q, 2]),
+                        float(sc_k[q]),
+                    )
                     for q in range(len(JOINTS))
                     if ok[q]
                 }
                 ppl.append(TrackedPerson.model_construct(id=tid, joints=js))
             self.seq += 1
             frames.append(
-                TrackFrame.model_construct(kind="tracks", device=self.device, t=float(t_dev[k]), rx=float(rx[k]), seq=self.seq, people=ppl)
+                TrackFrame.model_construct(
+                    kind="tracks",
+                    device=self.device,
+                    t=float(t_dev[k]),
+                    rx=float(rx[k]),
+                    seq=self.seq,
+                    people=ppl,
+                )
             )
         return frames
 
