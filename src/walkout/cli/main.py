@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from walkout.cli import importer, logs, simulate, store
+from walkout.cli import demo, importer, logs, simulate, store
 
 app = typer.Typer(
     name="walkout",
@@ -18,6 +18,7 @@ app.add_typer(
     importer.app, name="import", help="Convert real recorded data into Walkout's event log."
 )
 app.add_typer(logs.app, name="log", help="Inspect and convert event logs.")
+demo.register(app)
 simulate.register(app)
 
 

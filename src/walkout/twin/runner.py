@@ -28,6 +28,7 @@ def simulate_to_dir(
     encoding: str = "jsonl",
     progress: Callable[[float], None] | None = None,
     store_yaml: str | None = None,
+    on_truth: Callable[[object], None] | None = None,
 ) -> RunSummary:
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / ("log.wlog" if encoding == "binary" else "log.jsonl")
@@ -40,11 +41,13 @@ def simulate_to_dir(
     t_start = time.perf_counter()
     with TruthWriter(out / "truth.jsonl") as tw, LogWriter(log_path) as lw:
 
-        def on_truth(rec: object) -> None:
+        def keep(rec: object) -> None:
             tw.write(rec)  # type: ignore[arg-type]
             sb.truth(rec)
+            if on_truth is not None:
+                on_truth(rec)
 
-        sim = Simulation(store, scenario, seed, duration_s, truth=on_truth)
+        sim = Simulation(store, scenario, seed, duration_s, truth=keep)
         for rec in sim.records(progress):
             lw.write(rec)
             kinds[rec.kind] += 1

@@ -44,7 +44,12 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
         spot = pl.stand_xy(stop.facing)
         face = pl.facing_heading(stop.facing)
         ax = along(pl, stop.facing)
-        t_arr_picker = t
+        extra: list[str] = []
+        behind = _behind_if_taken(pl, sess, picker, stop.facing, spot, t, speed)
+        if behind is not None:  # someone stands there: reach past them from behind
+            spot = behind
+            extra.append("reach_across")
+            sess.behaviours.add("reach_across")
         others = [p for p in people if p is not picker]
         t_arr_picker = pl.walk(picker, spot, t, speed, face)
         t_all = t_arr_picker
@@ -66,7 +71,7 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
         changes: list[float] = []
         t_first = t_now
         for it in stop.intents:
-            t_now = do_intent(pl, sess, picker, it, t_now, busy, carrier, changes)
+            t_now = do_intent(pl, sess, picker, it, t_now, busy, carrier, changes, extra)
         t_end = max(t_now, t_all) + float(rng.uniform(0.3, 1.0))
         for p in people:
             pl.stay(p, t_end)
@@ -86,6 +91,49 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
 
 
 def do_intent(
+    pl: Planner,
+    sess: SessionPlan,
+    p: PersonPlan,
+    it: Intent,
+    t: float,
+    busy: dict[str, float],
+    carrier: dict[str, PersonPlan],
+    changes: list[float],
+    extra: list[str] | None = None,
+) -> float:
+    n_before = len(sess.actions)
+    t = _do_intent(pl, sess, p, it, t, busy, carrier, changes)
+    for a in sess.actions[n_before:]:
+        a.tags.extend(x for x in extra or () if x not in a.tags)
+    return t
+
+
+def _behind_if_taken(
+    pl: Planner,
+    sess: SessionPlan,
+    p: PersonPlan,
+    facing: int,
+    spot: np.ndarray,
+    t: float,
+    speed: float,
+) -> np.ndarray | None:
+    """Where to stand if someone of another session will be on ``spot`` when we get there."""
+    here = p.kf.last_xy
+    t_est = t + 0.5 + 1.3 * float(np.linalg.norm(spot - here)) / speed
+    for s in pl.stands:
+        if s.person.session is sess or s.t1 < t_est or s.t0 > t_est + 8.0:
+            continue
+        if float(np.linalg.norm(s.xy - spot)) < 0.6:
+            g = pl.layout.plate(pl.middle_plate(facing))
+            try:
+                b = pl.nav.nearest_free(spot + g.outward[:2] * 0.55, max_m=0.3)
+            except ValueError:
+                return None
+            return b if float(np.linalg.norm(b - s.xy)) > 0.4 else None
+    return None
+
+
+def _do_intent(
     pl: Planner,
     sess: SessionPlan,
     p: PersonPlan,

@@ -35,7 +35,9 @@ from walkout.twin.sensors.clocks import Clock, ClockFactory, latency
 from walkout.twin.sensors.tracker import TrackerModel
 from walkout.twin.stock import Shelves, Unit
 
-CROWD_M = 1.0  # another person this close to the plate's front: "within arm's reach"
+CROWD_M = (
+    1.2  # another person this close to the plate front could reach it too: "within arm's reach"
+)
 
 
 class World:
