@@ -10,7 +10,7 @@ why both are kept. The format is documented in docs/event-log.md; bump
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from pydantic import (
@@ -26,19 +26,6 @@ from pydantic import (
 LOG_FORMAT = "walkout-log"
 LOG_VERSION = 1
 
-#: Body points of a tracked person, in the order the binary encoding stores them.
-JOINTS: tuple[str, ...] = (
-    "head",
-    "neck",
-    "l_shoulder",
-    "r_shoulder",
-    "l_elbow",
-    "r_elbow",
-    "l_wrist",
-    "r_wrist",
-    "l_hand",
-    "r_hand",
-)
 Joint = Literal[
     "head",
     "neck",
@@ -51,6 +38,8 @@ Joint = Literal[
     "l_hand",
     "r_hand",
 ]
+#: Body points of a tracked person, in the order the binary encoding stores them.
+JOINTS: tuple[str, ...] = get_args(Joint)
 
 
 def _to_grams(v: Any) -> np.ndarray:

@@ -8,6 +8,8 @@ move that goes with it, so the load cells and the tracker tell one story.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from walkout.domain.layout import Layout
@@ -28,7 +30,15 @@ def reach_point(
     return (float(p[0]), float(p[1]), float(p[2] + lift))
 
 
-def take(
+# (hand arrives, press before the change, the change, hand leaves, arm back): seconds, uniform
+_TIMING = {
+    "take": ((0.45, 0.8), (0.15, 0.7), (0.05, 0.25), (0.05, 0.3), (0.4, 0.7)),
+    "put": ((0.5, 0.9), (0.05, 0.3), (0.1, 0.3), (0.15, 0.5), (0.4, 0.7)),
+}
+
+
+def shelf_action(
+    op: str,
     aid: str,
     rng: np.random.Generator,
     layout: Layout,
@@ -43,16 +53,22 @@ def take(
     tags: list[str] | None = None,
     charged: bool = True,
 ) -> tuple[ShelfAction, float]:
-    """A take starting (hand leaving the body) at ``t``; returns it and when the arm is back."""
-    t_touch = t + rng.uniform(0.45, 0.8)
-    t_c0 = t_touch + rng.uniform(0.15, 0.7)
-    t_c1 = t_c0 + rng.uniform(0.05, 0.25) * (1.0 + 0.3 * (qty - 1))
-    t_rel = t_c1 + rng.uniform(0.05, 0.3)
-    t_back = t_rel + rng.uniform(0.4, 0.7)
+    """A take or put whose hand leaves the body at ``t``; returns it and when the arm is back.
+
+    A put goes home (``facing``) or, with ``facing=None``, onto ``target_plate``
+    where the product does not belong. Grabbing several units takes a little longer.
+    """
+    touch, press, change, release, back = _TIMING[op]
+    t_touch = t + rng.uniform(*touch)
+    t_c0 = t_touch + rng.uniform(*press)
+    t_c1 = t_c0 + rng.uniform(*change) * (1.0 + 0.3 * (qty - 1) if op == "take" else 1.0)
+    t_rel = t_c1 + rng.uniform(*release)
+    t_back = t_rel + rng.uniform(*back)
+    offset = float(rng.uniform(-0.4, 0.4)) if op == "put" else 0.0
     act = ShelfAction(
         id=aid,
         person=person,
-        op="take",
+        op=op,  # type: ignore[arg-type]
         sku=sku,
         qty=qty,
         t_touch=t_touch,
@@ -62,7 +78,8 @@ def take(
         hand=hand_name(hand),  # type: ignore[arg-type]
         facing=facing,
         plate=None if facing is not None else target_plate,
-        press_g=float(rng.uniform(*press_range)),
+        offset=offset,
+        press_g=float(rng.uniform(*press_range)) * (1.0 if op == "take" else 0.5),
         tags=list(tags or []),
         charged=charged,
     )
@@ -70,47 +87,12 @@ def take(
     return act, t_back
 
 
-def put(
-    aid: str,
-    rng: np.random.Generator,
-    layout: Layout,
-    person: PersonPlan,
-    t: float,
-    sku: str,
-    qty: int,
-    hand: int,
-    target_plate: str,
-    press_range: tuple[float, float],
-    facing: int | None = None,
-    tags: list[str] | None = None,
-    charged: bool = True,
-) -> tuple[ShelfAction, float]:
-    """A put: at home (``facing``) or, with ``facing=None``, on ``target_plate`` where it does not belong."""
-    t_touch = t + rng.uniform(0.5, 0.9)
-    t_c0 = t_touch + rng.uniform(0.05, 0.3)
-    t_c1 = t_c0 + rng.uniform(0.1, 0.3)
-    t_rel = t_c1 + rng.uniform(0.15, 0.5)
-    t_back = t_rel + rng.uniform(0.4, 0.7)
-    act = ShelfAction(
-        id=aid,
-        person=person,
-        op="put",
-        sku=sku,
-        qty=qty,
-        t_touch=t_touch,
-        t_change0=t_c0,
-        t_change1=t_c1,
-        t_release=t_rel,
-        hand=hand_name(hand),  # type: ignore[arg-type]
-        facing=facing,
-        plate=None if facing is not None else target_plate,
-        offset=float(rng.uniform(-0.4, 0.4)),
-        press_g=float(rng.uniform(*press_range)) * 0.5,
-        tags=list(tags or []),
-        charged=charged,
-    )
-    person.arms.append(ArmMove(hand, t, t_touch, t_rel, t_back, reach_point(layout, target_plate)))
-    return act, t_back
+def take(*args: Any, **kwargs: Any) -> tuple[ShelfAction, float]:
+    return shelf_action("take", *args, **kwargs)
+
+
+def put(*args: Any, **kwargs: Any) -> tuple[ShelfAction, float]:
+    return shelf_action("put", *args, **kwargs)
 
 
 def hold(person: PersonPlan, hand: int, t0: float, t1: float) -> None:

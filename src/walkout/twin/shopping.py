@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from walkout.twin import actions as act
-from walkout.twin.plan import Intent, PersonPlan, SessionPlan, Stand, Stop
+from walkout.twin.plan import Intent, PersonPlan, SessionPlan, ShelfAction, Stand, Stop
 
 if TYPE_CHECKING:
     from walkout.twin.planner import Planner
@@ -133,6 +133,58 @@ def _behind_if_taken(
     return None
 
 
+def _shelf(
+    pl: Planner,
+    op: str,
+    p: PersonPlan,
+    t: float,
+    sku: str,
+    qty: int,
+    hand: int,
+    plate: str,
+    facing: int | None,
+    tags: list[str],
+) -> tuple[ShelfAction, float]:
+    return act.shelf_action(
+        op,
+        pl.new_id("a"),
+        pl.rng,
+        pl.layout,
+        p,
+        t,
+        sku,
+        qty,
+        hand,
+        plate,
+        pl.sc.loadcells.press_g,
+        facing=facing,
+        tags=tags,
+    )
+
+
+def _look_and_return(
+    pl: Planner,
+    sess: SessionPlan,
+    p: PersonPlan,
+    taken: ShelfAction,
+    hand: int,
+    t_back: float,
+    plate: str,
+    look: tuple[float, float],
+    tag: str,
+) -> float:
+    """Hold the item up to look at it, then put it back where it came from."""
+    dt = float(pl.rng.uniform(*look))
+    act.hold(p, hand, t_back - 0.3, t_back + dt)
+    b, t_back = _shelf(
+        pl, "put", p, t_back + dt - 0.6, taken.sku, taken.qty, hand, plate, taken.facing, [tag]
+    )
+    sess.actions.append(b)
+    if taken.facing is not None:
+        pl.release_later(b.t_change1, taken.facing, taken.qty)
+    return t_back
+
+
 def _do_intent(
     pl: Planner,
     sess: SessionPlan,
@@ -144,111 +196,48 @@ def _do_intent(
     changes: list[float],
 ) -> float:
     rng = pl.rng
-    press = pl.sc.loadcells.press_g
     hand = pl.next_hand(p, busy, t)
     if it.op == "put_wrong":
         if it.sku not in carrier:
             return t
-        a, t_back = act.put(
-            pl.new_id("a"),
-            rng,
-            pl.layout,
-            p,
-            t,
-            it.sku,
-            1,
-            hand,
-            it.plate or "",
-            press,
-            facing=None,
-            tags=["wrong_shelf"],
-        )
+        a, t_back = _shelf(pl, "put", p, t, it.sku, 1, hand, it.plate or "", None, ["wrong_shelf"])
         sess.actions.append(a)
         del carrier[it.sku]
         return t_back + float(rng.uniform(0.3, 1.0))
-    if it.alt is not None:
-        alt_sku = pl.shelves.facings[it.alt].sku
-        if pl.reserve(it.alt, 1):
-            plate = pl.middle_plate(it.alt)
-            a, t_back = act.take(
-                pl.new_id("a"),
-                rng,
-                pl.layout,
-                p,
-                t,
-                alt_sku,
-                1,
-                hand,
-                plate,
-                press,
-                facing=it.alt,
-                tags=["swap_similar"],
-            )
-            sess.actions.append(a)
-            changes.append(a.t_mid)
-            look = float(rng.uniform(2.0, 5.0))
-            act.hold(p, hand, t_back - 0.3, t_back + look)
-            b, t_back = act.put(
-                pl.new_id("a"),
-                rng,
-                pl.layout,
-                p,
-                t_back + look - 0.6,
-                alt_sku,
-                1,
-                hand,
-                plate,
-                press,
-                facing=it.alt,
-                tags=["swap_similar"],
-            )
-            sess.actions.append(b)
-            pl.release_later(b.t_change1, it.alt, 1)
-            t = t_back + float(rng.uniform(0.3, 1.0))
+    swapped = it.alt is not None and pl.reserve(it.alt, 1) > 0
+    if swapped and it.alt is not None:
+        # a look-alike first: take it, look, return it, then take the wanted one
+        alt_plate = pl.middle_plate(it.alt)
+        a, t_back = _shelf(
+            pl,
+            "take",
+            p,
+            t,
+            pl.shelves.facings[it.alt].sku,
+            1,
+            hand,
+            alt_plate,
+            it.alt,
+            ["swap_similar"],
+        )
+        sess.actions.append(a)
+        changes.append(a.t_mid)
+        t = _look_and_return(pl, sess, p, a, hand, t_back, alt_plate, (2.0, 5.0), "swap_similar")
+        t += float(rng.uniform(0.3, 1.0))
     plate = str(rng.choice(pl.shelves.facings[it.facing].plates))
     tags = []
     if it.qty > 1:
         tags.append("multi_unit")
-    if it.alt is not None:
+    if swapped:
         tags.append("swap_similar")
     if it.then:
         tags.append(it.then)
-    a, t_back = act.take(
-        pl.new_id("a"),
-        rng,
-        pl.layout,
-        p,
-        t,
-        it.sku,
-        it.qty,
-        hand,
-        plate,
-        press,
-        facing=it.facing,
-        tags=tags,
-    )
+    a, t_back = _shelf(pl, "take", p, t, it.sku, it.qty, hand, plate, it.facing, tags)
     sess.actions.append(a)
     changes.append(a.t_mid)
     t = t_back
     if it.then == "put_back":
-        look = float(rng.uniform(2.0, 10.0))
-        act.hold(p, hand, t_back - 0.3, t_back + look)
-        b, t = act.put(
-            pl.new_id("a"),
-            rng,
-            pl.layout,
-            p,
-            t_back + look - 0.6,
-            it.sku,
-            it.qty,
-            hand,
-            plate,
-            press,
-            facing=it.facing,
-            tags=["put_back"],
-        )
-        sess.actions.append(b)
-        pl.release_later(b.t_change1, it.facing, it.qty)
+        t = _look_and_return(pl, sess, p, a, hand, t_back, plate, (2.0, 10.0), "put_back")
     elif it.then == "long_hold":
         until = t_back + float(rng.uniform(30.0, 150.0))
         act.hold(p, hand, t_back - 0.3, until)
