@@ -14,8 +14,9 @@ from walkout.twin.scenario import Arrivals
 
 
 class ArrivalCurve:
-    def __init__(self, a: Arrivals):
+    def __init__(self, a: Arrivals, peak_per_hour: float):
         self.a = a
+        self.peak = peak_per_hour
         hours = np.linspace(0, 24, 24 * 60, endpoint=False)
         self._max = float(self._shape(hours).max()) or 1.0
 
@@ -28,7 +29,7 @@ class ArrivalCurve:
     def per_hour(self, hour: np.ndarray | float) -> np.ndarray:
         """Sessions per hour at local ``hour`` of the day."""
         h = np.asarray(hour, dtype=float) % 24
-        return self.a.peak_per_hour * self._shape(h) / self._max
+        return self.peak * self._shape(h) / self._max
 
 
 def arrivals_between(
@@ -40,7 +41,7 @@ def arrivals_between(
     rate_scale: float = 1.0,
 ) -> np.ndarray:
     """Arrival times in [t0, t1) (seconds since the run's start), sorted."""
-    lam_max = curve.a.peak_per_hour * rate_scale / 3600.0
+    lam_max = curve.peak * rate_scale / 3600.0
     n = int(rng.poisson(lam_max * (t1 - t0)))
     if n == 0:
         return np.empty(0)

@@ -21,7 +21,7 @@ _SQRT2 = float(np.sqrt(2.0))
 
 class NavGrid:
     def __init__(
-        self, layout: Layout, resolution: float = 0.2, clearance: float = 0.28, cache: int = 512
+        self, layout: Layout, resolution: float = 0.2, clearance: float = 0.28, cache: int = 192
     ):
         self.res = resolution
         x0, y0, x1, y1 = layout.bounds()

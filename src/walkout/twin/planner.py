@@ -37,6 +37,7 @@ class Planner:
         scenario: Scenario,
         rng: np.random.Generator,
         ids: np.random.Generator,
+        floor_area: float = 170.0,
     ):
         self.layout = layout
         self.nav = nav
@@ -56,7 +57,7 @@ class Planner:
         self.skus = [skus[i] for i in order]
         self.popularity = w / w.sum()
         self._stand_xy: dict[int, np.ndarray] = {}
-        n_acc = max(50, int(scenario.arrivals.peak_per_hour * 4))
+        n_acc = max(50, int(scenario.arrivals.peak_for(floor_area) * 4))
         self.accounts = [f"acct-{i:05d}" for i in range(n_acc)]
         self.cards = {a: f"card-{ids.bytes(8).hex()}" for a in self.accounts}
         self.coord = Coordinator(self)

@@ -29,11 +29,21 @@ class Peak(_M):
     width_h: float = Field(gt=0, description="standard deviation in hours")
 
 
+REFERENCE_PEAK_PER_HOUR = 150.0  # an Amazon Go-sized convenience store at lunch
+REFERENCE_AREA_M2 = 170.0
+
+
 class Arrivals(_M):
     """Sessions per hour follow base + Gaussian peaks over the day, scaled so the
     busiest moment sees ``peak_per_hour``."""
 
-    peak_per_hour: float = Field(default=150.0, ge=0)
+    peak_per_hour: float | None = Field(
+        default=None,
+        ge=0,
+        description="sessions per hour at the busiest moment; by default 150 for a 170 m2 store, "
+        "scaling with the square root of floor area (about 575 for 2,500 m2), times busyness",
+    )
+    busyness: float = Field(default=1.0, ge=0, description="multiplies the default peak rate")
     base: float = Field(default=0.35, ge=0)
     peaks: list[Peak] = Field(
         default_factory=lambda: [
@@ -53,6 +63,17 @@ class Arrivals(_M):
         default=4.0, gt=0, description="mean distinct products a session wants"
     )
     dwell_s: tuple[float, float] = (2.0, 8.0)
+
+    def peak_for(self, floor_area_m2: float) -> float:
+        """The peak rate for a store of this size (``peak_per_hour`` when set)."""
+        if self.peak_per_hour is not None:
+            return self.peak_per_hour
+        return (
+            REFERENCE_PEAK_PER_HOUR
+            * (max(floor_area_m2, 1.0) / REFERENCE_AREA_M2) ** 0.5
+            * self.busyness
+        )
+
     walk_speed: tuple[float, float] = (0.9, 1.3)
 
 
@@ -189,7 +210,7 @@ PRESETS: tuple[str, ...] = ("easy", "realistic", "hard")
 def _easy() -> dict[str, Any]:
     return {
         "name": "easy",
-        "arrivals": {"peak_per_hour": 60, "group_sizes": {1: 0.95, 2: 0.05}},
+        "arrivals": {"busyness": 0.4, "group_sizes": {1: 0.95, 2: 0.05}},
         "behaviours": {
             "put_back": 0.05,
             "wrong_shelf": 0.0,
@@ -225,7 +246,7 @@ def _hard() -> dict[str, Any]:
     }
     return {
         "name": "hard",
-        "arrivals": {"peak_per_hour": 220, "group_sizes": {1: 0.64, 2: 0.22, 3: 0.09, 4: 0.05}},
+        "arrivals": {"busyness": 1.5, "group_sizes": {1: 0.64, 2: 0.22, 3: 0.09, 4: 0.05}},
         "behaviours": doubled,
         "loadcells": {
             "noise_median_g": 0.35,

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from walkout.domain.geometry import polygon_area
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
 from walkout.eventlog.records import AnyRecord, Header
@@ -78,8 +79,17 @@ class Simulation:
         self.world = World(
             self.layout, self.shelves, self.tracker, scenario, s_world, self.clocks, self._truth
         )
-        self.planner = Planner(self.layout, self.nav, self.shelves, scenario, s_plan, s_ids)
-        self.curve = ArrivalCurve(scenario.arrivals)
+        self.planner = Planner(
+            self.layout,
+            self.nav,
+            self.shelves,
+            scenario,
+            s_plan,
+            s_ids,
+            polygon_area(store.floor.outline),
+        )
+        self.peak_per_hour = scenario.arrivals.peak_for(polygon_area(store.floor.outline))
+        self.curve = ArrivalCurve(scenario.arrivals, self.peak_per_hour)
         self._arr_rng = s_arr
         self._staff_rng = s_staff
         self._faults = self._plan_faults(s_fault, dev_clocks)
@@ -93,6 +103,7 @@ class Simulation:
                 "scenario": self.sc.name,
                 "seed": self.seed,
                 "duration_s": self.duration,
+                "peak_per_hour": round(self.peak_per_hour, 1),
                 "twin_version": TWIN_VERSION,
                 "timezone": self.store.timezone,
             },
