@@ -24,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from walkout.cli.common import tune_gc_for_streaming
 from walkout.stores import resolve_store
 from walkout.twin.runner import simulate_to_dir
 from walkout.twin.scenario import load_scenario
@@ -49,6 +50,7 @@ def rss_mb() -> float:
 def stream_only(store: str, scenario: str, hours: float, seed: int, console: Console) -> dict:
     st = resolve_store(store)
     sc = load_scenario(scenario)
+    tune_gc_for_streaming()
     sb = SummaryBuilder()
     sim = Simulation(st, sc, seed, hours * 3600, truth=sb.truth)
     trace: list[tuple[float, float]] = []

@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from walkout.cli.common import console, friendly_errors
+from walkout.cli.common import console, friendly_errors, tune_gc_for_streaming
 from walkout.cli.simulate import print_summary
 from walkout.domain.money import format_money
 from walkout.eventlog.truth import TruthReceipt, TruthSession
@@ -41,6 +41,7 @@ def demo(
 ) -> None:
     """Open a simulated store and print receipts as shoppers leave."""
     st = resolve_store(store)
+    tune_gc_for_streaming()
     sc = load_scenario(scenario)
     tz = zoneinfo.ZoneInfo(st.timezone)
     names = {p.sku: p.name for p in st.catalogue}

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from walkout.cli.common import console, fail, friendly_errors
+from walkout.cli.common import console, fail, friendly_errors, tune_gc_for_streaming
 from walkout.domain.money import format_money
 from walkout.storefile import store_to_yaml
 from walkout.stores import resolve_store
@@ -59,6 +59,7 @@ def simulate(
     except ScenarioError as e:
         fail(str(e))
     st = resolve_store(store)
+    tune_gc_for_streaming()
     duration = hours * 3600.0
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -202,13 +202,19 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
 AnyRecord = Header | PlateBatch | TrackFrame | GateEntry | GatePass | RfidRead | Recognition
 
 
+_ALL_FIELDS: dict[type[Any], set[str]] = {}
+
+
 def construct(cls: type[Any], **values: Any) -> Any:
     """Build a record without validation, for producers that are correct by
     construction (the twin). Every field must be given. About three times faster
     than ``model_construct``, which matters at 100,000 records a second."""
     m = cls.__new__(cls)
     object.__setattr__(m, "__dict__", values)
-    object.__setattr__(m, "__pydantic_fields_set__", set(values))
+    # every field is set; records are frozen, so one set per class can be shared
+    object.__setattr__(
+        m, "__pydantic_fields_set__", _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
+    )
     object.__setattr__(m, "__pydantic_extra__", None)
     object.__setattr__(m, "__pydantic_private__", None)
     return m

@@ -40,20 +40,38 @@ class Envelopes:
         self.lu = np.array([r[2] for r in rects])
         self.v = np.array([r[3] for r in rects]).reshape(-1, 2)
         self.lv = np.array([r[4] for r in rects])
+        # centre and half-diagonal of each fixture, for a quick "anywhere near?" test
+        self.c = (self.o + self.u * self.lu[:, None] / 2 + self.v * self.lv[:, None] / 2).reshape(
+            -1, 2
+        )
+        self.r = np.hypot(self.lu, self.lv) / 2
 
     def near(self, xy: np.ndarray) -> np.ndarray:
         """(frames, people, 2) positions (NaN when absent) -> (frames, devices) closeness."""
+        out = np.zeros((xy.shape[0], len(self.o)))
         if xy.shape[1] == 0 or len(self.o) == 0:
-            return np.zeros((xy.shape[0], len(self.o)))
-        rel = xy[:, :, None, :] - self.o[None, None, :, :]
-        a = np.einsum("fpdk,dk->fpd", rel, self.u)
-        b = np.einsum("fpdk,dk->fpd", rel, self.v)
-        da = np.maximum(np.maximum(-a, a - self.lu), 0.0)
-        db = np.maximum(np.maximum(-b, b - self.lv), 0.0)
-        d = np.hypot(da, db)
-        c = np.exp(-((d / 0.6) ** 2))
-        c = np.where(np.isnan(c), 0.0, c)
-        return np.minimum(c.sum(axis=1), 2.0)
+            return out
+        for i in range(xy.shape[1]):
+            p = xy[:, i, :]
+            ok = ~np.isnan(p[:, 0])
+            if not ok.any():
+                continue
+            lo, hi = p[ok].min(axis=0), p[ok].max(axis=0)
+            # only fixtures within reach of where this person went in the window
+            gap = np.maximum(
+                np.maximum(lo - self.c - self.r[:, None], self.c - self.r[:, None] - hi), 0.0
+            )
+            cand = np.nonzero(np.hypot(gap[:, 0], gap[:, 1]) < 1.8)[0]
+            if cand.size == 0:
+                continue
+            rel = p[:, None, :] - self.o[cand][None, :, :]
+            a = np.einsum("fdk,dk->fd", rel, self.u[cand])
+            b = np.einsum("fdk,dk->fd", rel, self.v[cand])
+            da = np.maximum(np.maximum(-a, a - self.lu[cand]), 0.0)
+            db = np.maximum(np.maximum(-b, b - self.lv[cand]), 0.0)
+            c = np.exp(-((np.hypot(da, db) / 0.6) ** 2))
+            out[:, cand] += np.where(np.isnan(c), 0.0, c)
+        return np.minimum(out, 2.0)
 
     def touch(
         self, times: np.ndarray, actions: list[ShelfAction], leans: list[Lean], decay_s: float = 1.5

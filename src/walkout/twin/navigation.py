@@ -17,11 +17,16 @@ from scipy.sparse.csgraph import dijkstra
 from walkout.domain.layout import Layout
 
 _SQRT2 = float(np.sqrt(2.0))
+_NONE = 255  # no way on from this cell
 
 
 class NavGrid:
     def __init__(
-        self, layout: Layout, resolution: float = 0.2, clearance: float = 0.28, cache: int = 192
+        self,
+        layout: Layout,
+        resolution: float = 0.2,
+        clearance: float = 0.28,
+        cache_mb: float = 64.0,
     ):
         self.res = resolution
         x0, y0, x1, y1 = layout.bounds()
@@ -31,7 +36,10 @@ class NavGrid:
         self.free = self._rasterise(layout, clearance)
         self._graph = self._build_graph()
         self._trees: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cache = cache
+        # trees cost one byte a cell; keep as many as fit in ``cache_mb``
+        self._cache = max(16, int(cache_mb * 1e6 / max(self.nx * self.ny, 1)))
+        nx = self.nx
+        self._offsets = (1, -1, nx, -nx, nx + 1, nx - 1, -nx + 1, -nx - 1)
 
     # -- grid ------------------------------------------------------------------
 
@@ -111,12 +119,18 @@ class NavGrid:
     # -- routes ----------------------------------------------------------------
 
     def _tree(self, target: int) -> np.ndarray:
+        """Shortest-path tree towards ``target``, one byte a cell: which neighbour is next."""
         tree = self._trees.get(target)
         if tree is not None:
             self._trees.move_to_end(target)
             return tree
         _, pred = dijkstra(self._graph, directed=False, indices=target, return_predecessors=True)
-        tree = pred.astype(np.int32)
+        idx = np.arange(pred.size)
+        step = np.where(pred >= 0, pred - idx, 0)
+        tree = np.full(pred.size, _NONE, dtype=np.uint8)
+        for code, off in enumerate(self._offsets):
+            tree[step == off] = code
+        tree[pred < 0] = _NONE
         self._trees[target] = tree
         if len(self._trees) > self._cache:
             self._trees.popitem(last=False)
@@ -130,15 +144,16 @@ class NavGrid:
         sa, sb = ia[0] * self.nx + ia[1], ib[0] * self.nx + ib[1]
         if sa == sb:
             return np.array([a, b])
-        pred = self._tree(sb)
+        tree = self._tree(sb)
         cells = [sa]
         node = sa
         while node != sb:
-            node = int(pred[node])
-            if node < 0:
+            code = int(tree[node])
+            if code == _NONE:
                 raise ValueError(
                     f"no walkable route from {tuple(np.round(a, 2))} to {tuple(np.round(b, 2))}"
                 )
+            node += self._offsets[code]
             cells.append(node)
         pts = np.array([self.centre(c // self.nx, c % self.nx) for c in cells])
         pts[0], pts[-1] = a, b

@@ -8,7 +8,7 @@ being rendered. The same store, scenario and seed give the same records.
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import itertools
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -42,6 +42,10 @@ def start_epoch(store: Store, scenario: Scenario) -> float:
     tz = zoneinfo.ZoneInfo(store.timezone)
     day = datetime.fromisoformat(scenario.date).replace(tzinfo=tz)
     return (day + timedelta(hours=scenario.start_hour)).timestamp()
+
+
+def _rx(rec: AnyRecord) -> float:
+    return rec.rx  # type: ignore[union-attr,return-value]
 
 
 class Simulation:
@@ -156,8 +160,7 @@ class Simulation:
         self._truth(self.truth_header())
         for fault in self._faults:
             self._truth(fault)
-        heap: list[tuple[float, int, AnyRecord]] = []
-        order = itertools.count()
+        pending: list[AnyRecord] = []  # rendered, not yet due: sorted by arrival time
         w = self.world
         for k in itertools.count():
             t0, t1 = k * WINDOW_S, (k + 1) * WINDOW_S
@@ -176,19 +179,16 @@ class Simulation:
                     )
                 )
             lc = self.sc.loadcells
+            per = lc.batch / lc.rate_hz
             grid = (
                 np.arange(
-                    int(np.ceil(t0 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch,
-                    int(np.ceil(t1 * lc.rate_hz / lc.batch - 1e-9)) * lc.batch,
+                    int(np.ceil(t0 / per - 1e-9)) * lc.batch,
+                    int(np.ceil(t1 / per - 1e-9)) * lc.batch,
                 )
                 / lc.rate_hz
             )
-            near_f = (
-                self.env.near(true[:, :, HEAD, :2])
-                if len(times)
-                else np.zeros((0, len(self.bank.devices)))
-            )
             if len(times):
+                near_f = self.env.near(true[:, :, HEAD, :2])
                 idx = np.clip(np.searchsorted(times, grid) - 1, 0, len(times) - 1)
                 near = near_f[idx]
             else:
@@ -196,17 +196,21 @@ class Simulation:
             touch = self.env.touch(grid, w.active, w.leans, lc.touch_decay_s)
             batches = self.bank.render(t0, t1, w.active, w.leans, touch, near)
             w.recognitions_until(t1)
-            for rec in itertools.chain(frames, batches, w.records):
-                heapq.heappush(heap, (rec.rx, next(order), rec))
+            pending.extend(frames)
+            pending.extend(batches)
+            pending.extend(w.records)
             w.records.clear()
             w.retire(t1, self.bank.commit)
+            # everything rendered from now on happens at or after t1, so what
+            # arrived before t1 is final; a stable sort keeps equal times in render order
+            pending.sort(key=_rx)
             limit = self.epoch + t1
-            while heap and heap[0][0] < limit:
-                yield heapq.heappop(heap)[2]
+            cut = bisect.bisect_left(pending, limit, key=_rx)
+            yield from pending[:cut]
+            pending = pending[cut:]
             if progress:
                 progress(t1)
-        while heap:
-            yield heapq.heappop(heap)[2]
+        yield from pending
 
     def _arrive(self, t0: float, t1: float) -> None:
         shoppers = arrivals_between(self.curve, self._arr_rng, t0, t1, self.sc.start_hour)

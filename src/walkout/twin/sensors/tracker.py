@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from walkout.eventlog.records import JOINTS, TrackedPerson, TrackFrame
+from walkout.eventlog.records import JOINTS, TrackedPerson, TrackFrame, construct
 from walkout.twin.body import HEAD, L_HAND, L_WRI, R_HAND, R_WRI, joints
 from walkout.twin.plan import PersonPlan
 from walkout.twin.scenario import Clocks, Tracker
@@ -154,10 +154,12 @@ class TrackerModel:
             + rng.standard_normal(true.shape) * jit
             + rng.standard_normal((n, m, 1, 3)) * (sc.jitter_m * 0.5)
         )
-        noisy = np.round(noisy, 4)
-        score = np.round(rng.uniform(0.55, 1.0, (n, m, len(JOINTS))), 3)
+        score = rng.uniform(0.55, 1.0, (n, m, len(JOINTS)))
+        # [x, y, z, score] at the log's resolution, as Python lists in one call
+        rows = np.concatenate([np.round(noisy, 3), np.round(score, 2)[..., None]], axis=-1).tolist()
         seen = present & (rng.random((n, m)) >= sc.miss_rate)
         joint_ok = rng.random((n, m, len(JOINTS))) >= sc.joint_miss_rate
+        all_ok = joint_ok.all(axis=2)
         t_dev = self.clock.device_time(times)
         rx = self.clock.epoch + times + 0.05 + latency(rng, self.clocks_sc, n)
         frames = []
@@ -167,23 +169,16 @@ class TrackerModel:
                 if not seen[k, i]:
                     continue
                 tid = self._id_at(people[i], float(times[k]))
-                pts = noisy[k, i]
-                sc_k = score[k, i]
-                ok = joint_ok[k, i]
-                js = {
-                    JOINTS[q]: (
-                        float(pts[q, 0]),
-                        float(pts[q, 1]),
-                        float(pts[q, 2]),
-                        float(sc_k[q]),
-                    )
-                    for q in range(len(JOINTS))
-                    if ok[q]
-                }
-                ppl.append(TrackedPerson.model_construct(id=tid, joints=js))
+                if all_ok[k, i]:
+                    js = dict(zip(JOINTS, rows[k][i], strict=True))
+                else:
+                    ok = joint_ok[k, i]
+                    js = {JOINTS[q]: rows[k][i][q] for q in range(len(JOINTS)) if ok[q]}
+                ppl.append(construct(TrackedPerson, id=tid, joints=js))
             self.seq += 1
             frames.append(
-                TrackFrame.model_construct(
+                construct(
+                    TrackFrame,
                     kind="tracks",
                     device=self.device,
                     t=float(t_dev[k]),
