@@ -275,6 +275,7 @@ class Planner:
         ]
         if group:
             draws.append(("handoff_group", b.handoff_group))
+        draws.append(("handoff_other", b.handoff_other))
         for name, rate in draws:
             if rng.random() >= rate:
                 continue
@@ -297,7 +298,8 @@ class Planner:
                 free = [i for i in intents if i.then is None]
                 if free:
                     free[int(rng.integers(len(free)))].then = name
-                    sess.behaviours.add(name)
+                    if name != "handoff_other":  # that one only counts once it happens
+                        sess.behaviours.add(name)
 
     def _look_alike(self, it: Intent) -> int | None:
         p = self.layout.store.products[it.sku]

@@ -85,10 +85,13 @@ class Behaviours(_M):
         default=0.05, ge=0, le=1, description="take, return, take a look-alike"
     )
     handoff_group: Rate = Field(
-        default=0.20, ge=0, le=1, description="of group sessions: hand an item over"
+        default=0.30, ge=0, le=1, description="of group sessions: hand an item over"
     )
     handoff_other: Rate = Field(
-        default=0.01, ge=0, le=1, description="hand an item to another account"
+        default=0.02,
+        ge=0,
+        le=1,
+        description="hand an item to another account (when someone is near)",
     )
     long_hold: Rate = Field(
         default=0.04, ge=0, le=1, description="carry an item in hand for minutes"

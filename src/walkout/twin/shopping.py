@@ -230,7 +230,7 @@ def _do_intent(
         tags.append("multi_unit")
     if swapped:
         tags.append("swap_similar")
-    if it.then:
+    if it.then and it.then != "handoff_other":  # tagged once it really happens
         tags.append(it.then)
     a, t_back = _shelf(pl, "take", p, t, it.sku, it.qty, hand, plate, it.facing, tags)
     sess.actions.append(a)
@@ -250,6 +250,26 @@ def _do_intent(
             r = receivers[int(rng.integers(len(receivers)))]
             h, t = act.handoff(rng, p, r, t_back + 0.3, it.sku, it.qty)
             sess.handoffs.append(h)
+    elif it.then == "handoff_other":
+        other = _someone_near(pl, sess, p, t_back)
+        if other is not None:
+            h, t = act.handoff(rng, p, other, t_back + 0.3, it.sku, it.qty)
+            sess.handoffs.append(h)
+            a.tags.append("handoff_other")
+            sess.behaviours.add("handoff_other")
+            other.session.behaviours.add("handoff_other")
     elif it.then == "wrong_shelf":
         carrier[it.sku] = p
     return t + float(rng.uniform(0.3, 1.2))
+
+
+def _someone_near(pl: Planner, sess: SessionPlan, p: PersonPlan, t: float) -> PersonPlan | None:
+    """A shopper of another session standing within reach of a hand-off at ``t``."""
+    here = p.kf.at(np.array([t]))[0][0]
+    for s in pl.stands:
+        q = s.person
+        if q.session is sess or q.role != "shopper" or not (s.t0 <= t + 0.5 and s.t1 >= t + 2.5):
+            continue
+        if float(np.linalg.norm(s.xy - here)) < 2.0:
+            return q
+    return None

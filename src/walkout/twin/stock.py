@@ -22,6 +22,7 @@ class Unit:
     sku: str
     grams: float
     serial: int
+    origin: tuple[int, int] | None = None  # (facing, lane) it was last taken from
 
 
 @dataclass
@@ -140,10 +141,12 @@ class Shelves:
         taken: list[Unit] = []
         grams: dict[str, float] = {}
         for _ in range(qty):
-            lane = max(fs.lanes, key=lambda ln: len(ln.units))
+            k = max(range(len(fs.lanes)), key=lambda i: len(fs.lanes[i].units))
+            lane = fs.lanes[k]
             if not lane.units:
                 break
             u = lane.units.pop()
+            u.origin = (facing, k)
             taken.append(u)
             for pid, f in lane.fractions.items():
                 self.load[pid] -= u.grams * f
@@ -154,7 +157,11 @@ class Shelves:
         fs = self.facings[facing]
         grams: dict[str, float] = {}
         for u in units:
-            lane = min(fs.lanes, key=lambda ln: len(ln.units))
+            # back where it came from, as people do; otherwise the emptiest lane
+            if u.origin is not None and u.origin[0] == facing:
+                lane = fs.lanes[u.origin[1]]
+            else:
+                lane = min(fs.lanes, key=lambda ln: len(ln.units))
             self._add(lane, u)
             for pid, f in lane.fractions.items():
                 grams[pid] = grams.get(pid, 0.0) + u.grams * f

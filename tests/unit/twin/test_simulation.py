@@ -9,7 +9,7 @@ import numpy as np
 
 from tests.unit.twin.conftest import Run, busy, run_twin
 from walkout.eventlog import GateEntry, GatePass, PlateBatch, TrackFrame
-from walkout.eventlog.truth import TruthAction, TruthHandoff, TruthReceipt, TruthSession
+from walkout.eventlog.truth import TruthAction, TruthHandoff, TruthLean, TruthReceipt, TruthSession
 from walkout.twin.runner import simulate_to_dir
 
 
@@ -71,13 +71,14 @@ def test_plates_feel_each_take(mini_run: Run) -> None:
                     series[pid].append((r.t + i / r.rate_hz, r.grams[i, j]))
     arrays = {k: np.array(v) for k, v in series.items()}
     actions = [a for a in mini_run.truth if isinstance(a, TruthAction)]
+    touching = actions + [r for r in mini_run.truth if isinstance(r, TruthLean)]
     checked = 0
     for a in actions:
         if not (a.op == "take" and a.qty == 1):
             continue
         overlapping = [
             b
-            for b in actions
+            for b in touching
             if b is not a
             and set(b.plates) & set(a.plates)
             and b.t_start < a.t_end + 2.0
