@@ -70,8 +70,11 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
             sess.behaviours.add("lean")
         changes: list[float] = []
         t_first = t_now
+        n_before = len(sess.actions)
         for it in stop.intents:
-            t_now = do_intent(pl, sess, picker, it, t_now, busy, carrier, changes, extra)
+            t_now = do_intent(pl, sess, picker, it, t_now, busy, carrier, changes)
+        for a in sess.actions[n_before:]:
+            a.tags.extend(x for x in extra if x not in a.tags)
         t_end = max(t_now, t_all) + float(rng.uniform(0.3, 1.0))
         for p in people:
             pl.stay(p, t_end)
@@ -87,24 +90,6 @@ def run_stops(pl: Planner, sess: SessionPlan, stops: list[Stop], t: float, speed
             )
         )
         t = t_end
-    return t
-
-
-def do_intent(
-    pl: Planner,
-    sess: SessionPlan,
-    p: PersonPlan,
-    it: Intent,
-    t: float,
-    busy: dict[str, float],
-    carrier: dict[str, PersonPlan],
-    changes: list[float],
-    extra: list[str] | None = None,
-) -> float:
-    n_before = len(sess.actions)
-    t = _do_intent(pl, sess, p, it, t, busy, carrier, changes)
-    for a in sess.actions[n_before:]:
-        a.tags.extend(x for x in extra or () if x not in a.tags)
     return t
 
 
@@ -185,7 +170,7 @@ def _look_and_return(
     return t_back
 
 
-def _do_intent(
+def do_intent(
     pl: Planner,
     sess: SessionPlan,
     p: PersonPlan,

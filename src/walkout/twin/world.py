@@ -19,7 +19,15 @@ import numpy as np
 
 from walkout.domain.layout import Layout
 from walkout.domain.rfid import sgtin_urn
-from walkout.eventlog.records import Credential, GateEntry, GatePass, Recognition, RfidRead, RfidTag
+from walkout.eventlog.records import (
+    Credential,
+    GateEntry,
+    GatePass,
+    Recognition,
+    RfidRead,
+    RfidTag,
+    construct,
+)
 from walkout.eventlog.truth import (
     ReceiptLine,
     TruthAction,
@@ -101,19 +109,12 @@ class World:
             )
         first = sess.people[0]
         if sess.credential is not None and sess.token is not None:
-            gate = first.entry_gate
-            clk = self.clock(gate)
-            t = max(sess.t_arrive, first.t_in - 0.3)
-            self.records.append(
-                GateEntry.model_construct(
-                    kind="entry",
-                    device=gate,
-                    t=float(clk.device_time(t)),
-                    rx=self._rx(t),
-                    seq=None,
-                    credential=Credential(kind=sess.credential, token=sess.token),
-                    admits=len(sess.people),
-                )
+            self._report(
+                GateEntry,
+                first.entry_gate,
+                max(sess.t_arrive, first.t_in - 0.3),
+                credential=Credential(kind=sess.credential, token=sess.token),
+                admits=len(sess.people),
             )
         for p in sess.people:
             self.people.append(p)
@@ -126,17 +127,24 @@ class World:
         return self.epoch + t + float(latency(self.rng, self.sc.clocks))
 
     def _gate_pass(self, gate: str, t: float, direction: str) -> None:
-        clk = self.clock(gate)
-        self.records.append(
-            GatePass.model_construct(
-                kind="pass",
-                device=gate,
-                t=float(clk.device_time(t)),
-                rx=self._rx(t),
-                seq=None,
-                direction=direction,
-            )
+        self._report(GatePass, gate, t, direction=direction)
+
+    def _report(
+        self, cls: type, device: str, t: float, rx_delay: float = 0.0, **fields: Any
+    ) -> Any:
+        """A record from ``device`` about run time ``t``, stamped by its own clock."""
+        kind = cls.model_fields["kind"].default
+        rec = construct(
+            cls,
+            kind=kind,
+            device=device,
+            t=float(self.clock(device).device_time(t)),
+            rx=self._rx(t + rx_delay),
+            seq=None,
+            **fields,
         )
+        self.records.append(rec)
+        return rec
 
     # -- time passes ---------------------------------------------------------------------
 
@@ -270,7 +278,6 @@ class World:
             if seen:
                 r = readers[int(self.rng.integers(len(readers)))]
                 t = p.t_out + float(self.rng.uniform(0.1, 0.5))
-                clk = self.clock(r.id)
                 tags = [
                     RfidTag(
                         epc=_epc(self.store.products[u.sku].gtin, u),
@@ -278,16 +285,7 @@ class World:
                     )
                     for u in seen
                 ]
-                self.records.append(
-                    RfidRead.model_construct(
-                        kind="rfid",
-                        device=r.id,
-                        t=float(clk.device_time(t)),
-                        rx=self._rx(t),
-                        seq=None,
-                        tags=tags,
-                    )
-                )
+                self._report(RfidRead, r.id, t, tags=tags)
         sess = p.session
         if all(q.exited for q in sess.people):
             self._close(sess)
@@ -330,7 +328,7 @@ class World:
             if tr >= t:
                 keep.append((tr, a))
                 continue
-            self.records.append(self._recognise(tr, a))
+            self._recognise(tr, a)
         self._recognition = keep
 
     def _recognise(self, tr: float, a: ShelfAction) -> Recognition:
@@ -358,13 +356,11 @@ class World:
             if self._cams
             else "vision-1"
         )
-        clk = self.clock(cam)
-        return Recognition.model_construct(
-            kind="recognition",
-            device=cam,
-            t=float(clk.device_time(tr)),
-            rx=self._rx(tr + 0.1),
-            seq=None,
+        return self._report(
+            Recognition,
+            cam,
+            tr,
+            rx_delay=0.1,
             track=self.tracker.track_at(a.person, tr),
             hand=a.hand,
             top=[(s, round(float(x), 3)) for s, x in zip(ranked, scores, strict=True)],
