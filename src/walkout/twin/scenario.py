@@ -159,7 +159,12 @@ class Tracker(_M):
     hand_jitter_m: float = Field(default=0.03, ge=0)
     miss_rate: float = Field(default=0.02, ge=0, le=1, description="person missing from a frame")
     joint_miss_rate: float = Field(default=0.02, ge=0, le=1)
-    swap_rate: float = Field(default=0.05, ge=0, le=1, description="ids swap when two people cross")
+    swap_rate: float = Field(
+        default=0.03,
+        ge=0,
+        le=1,
+        description="chance ids swap when two people touch in passing (less when farther)",
+    )
 
 
 class Rfid(_M):

@@ -217,3 +217,27 @@ def test_short_run_finishes_everyone(mini) -> None:
     sessions = [r for r in run.truth if isinstance(r, TruthSession)]
     receipts = [r for r in run.truth if isinstance(r, TruthReceipt)]
     assert len(receipts) == sum(1 for s in sessions if not s.staff)
+
+
+def test_identity_swaps_are_smooth_not_jumps(mini) -> None:
+    """A tracker confusing two people drifts their tracks together and apart; it
+    does not teleport a track, so the engine cannot spot a swap by a jump."""
+    sc = busy("realistic", 300)
+    sc = sc.model_copy(
+        update={"tracker": sc.tracker.model_copy(update={"swap_rate": 1.0, "miss_rate": 0.0})}
+    )
+    run = run_twin(mini, sc, seed=4, seconds=240)
+    swaps = [r for r in run.truth if r.kind == "swap"]
+    assert swaps
+    last: dict[str, tuple[float, np.ndarray]] = {}
+    worst = 0.0
+    for r in run.records:
+        if isinstance(r, TrackFrame):
+            for p in r.people:
+                if "neck" not in p.joints:
+                    continue
+                xy = np.array(p.joints["neck"][:2])
+                if p.id in last and r.t - last[p.id][0] < 0.1:
+                    worst = max(worst, float(np.linalg.norm(xy - last[p.id][1])))
+                last[p.id] = (r.t, xy)
+    assert worst < 0.3, worst
