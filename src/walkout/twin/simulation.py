@@ -11,9 +11,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from walkout.twin.arrivals import ArrivalCurve, arrivals_between
 from walkout.twin.body import HEAD
 from walkout.twin.envelopes import Envelopes
 from walkout.twin.navigation import NavGrid
+from walkout.twin.plan import PersonPlan
 from walkout.twin.planner import Planner
 from walkout.twin.scenario import Scenario
 from walkout.twin.sensors.clocks import ClockFactory
@@ -44,6 +46,24 @@ def start_epoch(store: Store, scenario: Scenario) -> float:
     return (day + timedelta(hours=scenario.start_hour)).timestamp()
 
 
+@dataclass(frozen=True)
+class WindowView:
+    """What extra sensors see of a window: the tracker's frame times, the people
+    in the store and their true joints, (frames, people, 10, 3), NaN when absent."""
+
+    times: np.ndarray
+    people: list[PersonPlan]
+    true: np.ndarray
+    sim: Simulation
+
+
+class ExtraSensor(Protocol):
+    """A sensor added to the twin (e.g. per-camera 2-D keypoints): called once a
+    window, returns its records (with ``rx`` set) to merge into the log."""
+
+    def render(self, view: WindowView) -> list[AnyRecord]: ...
+
+
 def _rx(rec: AnyRecord) -> float:
     return rec.rx  # type: ignore[union-attr,return-value]
 
@@ -58,12 +78,14 @@ class Simulation:
         seed: int,
         duration_s: float,
         truth: Callable[[Any], None] | None = None,
+        sensors: Sequence[ExtraSensor] = (),
     ):
         self.store = store
         self.sc = scenario
         self.seed = seed
         self.duration = float(duration_s)
         self._truth = truth or (lambda rec: None)
+        self.sensors = list(sensors)
         ss = np.random.SeedSequence(seed)
         (s_plan, s_ids, s_arr, s_staff, s_stock, s_cells, s_track, s_world, s_clock, s_fault) = (
             np.random.default_rng(x) for x in ss.spawn(10)
@@ -196,6 +218,8 @@ class Simulation:
             touch = self.env.touch(grid, w.active, w.leans, lc.touch_decay_s)
             batches = self.bank.render(t0, t1, w.active, w.leans, touch, near)
             w.recognitions_until(t1)
+            for sensor in self.sensors:
+                pending.extend(sensor.render(WindowView(times, people, true, self)))
             pending.extend(frames)
             pending.extend(batches)
             pending.extend(w.records)
