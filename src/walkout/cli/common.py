@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
@@ -47,10 +48,19 @@ def friendly_errors(fn: F) -> F:
         except typer.Exit:
             raise
         except USER_ERRORS as e:
+            if os.environ.get("WALKOUT_DEBUG"):
+                raise
             lines = str(e).splitlines() or [type(e).__name__]
             err_console.print(f"[bold red]error:[/] {escape(lines[0])}", highlight=False)
             for line in lines[1:]:
                 err_console.print(f"       {line}", highlight=False, markup=False)
+            if type(e) in (
+                ValueError,
+                TypeError,
+            ):  # not one of ours: maybe a bug, say how to see it
+                err_console.print(
+                    "       (set WALKOUT_DEBUG=1 to see where this came from)", highlight=False
+                )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

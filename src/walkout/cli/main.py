@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from walkout.cli import demo, importer, logs, simulate, store
+from walkout.cli import demo, evaluate, importer, logs, run, simulate, store
 
 app = typer.Typer(
     name="walkout",
@@ -19,7 +19,9 @@ app.add_typer(
 )
 app.add_typer(logs.app, name="log", help="Inspect and convert event logs.")
 demo.register(app)
+run.register(app)
 simulate.register(app)
+evaluate.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -119,3 +119,12 @@ def read_run(run: Path) -> Run:
         receipts=list(_read(run / FILES["receipt"])),  # type: ignore[arg-type]
         reviews=list(_read(run / FILES["review"])),  # type: ignore[arg-type]
     )
+
+
+def write_run(run: Run, out: Path) -> Path:
+    """Write a whole ``Run`` back to a directory (tests and tools that edit a run)."""
+    w = RunWriter(out)
+    for o in [*run.events, *run.sessions, *run.receipts, *run.reviews]:
+        w.write(o)
+    w.close(run.info)
+    return out

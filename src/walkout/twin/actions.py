@@ -78,6 +78,7 @@ def shelf_action(
         hand=hand_name(hand),  # type: ignore[arg-type]
         facing=facing,
         plate=None if facing is not None else target_plate,
+        reach=target_plate,
         offset=offset,
         press_g=float(rng.uniform(*press_range)) * (1.0 if op == "take" else 0.5),
         tags=list(tags or []),

@@ -37,6 +37,7 @@ class ShelfAction:
     hand: Literal["left", "right"]
     facing: int | None = None
     plate: str | None = None
+    reach: str | None = None  # the plate the hand goes to: units are taken from / put where it is
     offset: float = 0.0
     press_g: float = 0.0
     tags: list[str] = field(default_factory=list)

@@ -135,13 +135,23 @@ class Shelves:
         for pid, f in lane.fractions.items():
             self.load[pid] += unit.grams * f
 
-    def take(self, facing: int, qty: int) -> tuple[list[Unit], dict[str, float]]:
-        """Remove ``qty`` units from the fullest lane(s); returns them and grams lost per plate."""
+    def take(
+        self, facing: int, qty: int, near: str | None = None
+    ) -> tuple[list[Unit], dict[str, float]]:
+        """Remove ``qty`` units from the lane under the hand (``near``), else the fullest;
+        returns them and the grams each plate lost."""
         fs = self.facings[facing]
         taken: list[Unit] = []
         grams: dict[str, float] = {}
         for _ in range(qty):
-            k = max(range(len(fs.lanes)), key=lambda i: len(fs.lanes[i].units))
+            k = max(
+                range(len(fs.lanes)),
+                key=lambda i: (
+                    len(fs.lanes[i].units) > 0,
+                    fs.lanes[i].fractions.get(near or "", 0.0),
+                    len(fs.lanes[i].units),
+                ),
+            )
             lane = fs.lanes[k]
             if not lane.units:
                 break
@@ -153,13 +163,15 @@ class Shelves:
                 grams[pid] = grams.get(pid, 0.0) + u.grams * f
         return taken, grams
 
-    def put_home(self, facing: int, units: list[Unit]) -> dict[str, float]:
+    def put_home(self, facing: int, units: list[Unit], near: str | None = None) -> dict[str, float]:
         fs = self.facings[facing]
         grams: dict[str, float] = {}
         for u in units:
-            # back where it came from, as people do; otherwise the emptiest lane
+            # back where it came from, as people do; else under the hand; else the emptiest lane
             if u.origin is not None and u.origin[0] == facing:
                 lane = fs.lanes[u.origin[1]]
+            elif near is not None and any(near in ln.fractions for ln in fs.lanes):
+                lane = max(fs.lanes, key=lambda ln: (ln.fractions.get(near, 0.0), -len(ln.units)))
             else:
                 lane = min(fs.lanes, key=lambda ln: len(ln.units))
             self._add(lane, u)

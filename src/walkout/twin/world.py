@@ -162,7 +162,7 @@ class World:
         p = a.person
         if a.op == "take":
             if a.facing is not None:
-                units, grams = self.shelves.take(a.facing, a.qty)
+                units, grams = self.shelves.take(a.facing, a.qty, a.reach)
             else:
                 got = self.shelves.take_foreign(a.plate or "")
                 units, grams = ([got[0]], got[1]) if got else ([], {})
@@ -175,7 +175,7 @@ class World:
                 self.stats["skipped_puts"] += 1
                 return
             if a.facing is not None:
-                grams = self.shelves.put_home(a.facing, units)
+                grams = self.shelves.put_home(a.facing, units, a.reach)
             else:
                 grams = {}
                 for u in units:

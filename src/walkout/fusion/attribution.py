@@ -1,0 +1,104 @@
+"""Who took it: each tracked person's hands against the shelf, over the event.
+
+The taker's hand is inside the box above the plates that changed at the moment
+the weight changed; a neighbour's hands are at their side, on another plate,
+or reaching a moment later. A track's score is how close its nearest hand or
+wrist came to that box in the window around the change, under a Gaussian of
+``hand_sd_m``; "nobody we track" keeps a small weight of its own, so that an
+empty shelf front does not hand the item to whoever stood farthest away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from walkout.domain.layout import Layout
+from walkout.fusion.config import EngineConfig
+from walkout.fusion.tracks import HANDS, TrackBuffer
+
+ABOVE_M = 0.45  # hands grip items up to this far above the shelf
+FRONT_M = 0.12  # ... and this far in front of its edge
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where the hand that moved the weight must have been, in the shelf's own
+    frame (along the shelf, outwards, up): above the plates that changed, and
+    along the shelf near the centre of the weight that moved (the unit's lane).
+    Hands are measured against the box, and, along the shelf, against that
+    centre: a neighbour reaching the next facing is inside a wide box too, but
+    not where the unit was."""
+
+    origin: np.ndarray
+    along: np.ndarray
+    out: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    centre_u: float | None = None
+    lane_m: float = 0.06
+
+    def distance(self, pts: np.ndarray) -> np.ndarray:
+        rel = pts - self.origin
+        local = np.stack([rel @ self.along, rel @ self.out, rel[..., 2]], axis=-1)
+        excess = np.maximum(np.maximum(self.lo - local, local - self.hi), 0.0)
+        if self.centre_u is not None:  # along the shelf: how far from the unit's lane
+            excess[..., 0] = np.maximum(np.abs(local[..., 0] - self.centre_u) - self.lane_m, 0.0)
+        return np.linalg.norm(excess, axis=-1)
+
+
+def region(layout: Layout, plates: list[str], mass: dict[str, float] | None = None) -> Region:
+    geoms = [layout.plate(p) for p in plates]
+    g0 = geoms[0]
+    along = g0.corners[1] - g0.corners[0]
+    along = along / np.linalg.norm(along)
+    out = g0.outward
+    origin = g0.corners[0]
+    us = [float((c - origin) @ along) for g in geoms for c in g.corners]
+    ns = [float((c - origin) @ out) for g in geoms for c in g.corners]
+    z = float(np.mean([g.center[2] for g in geoms])) - float(origin[2])
+    lo = np.array([min(us) - 0.04, min(ns), z - 0.05])
+    hi = np.array([max(us) + 0.04, max(ns) + FRONT_M, z + ABOVE_M])
+    centre = None
+    if mass:
+        total = sum(abs(mass.get(p, 0.0)) for p in plates)
+        if total > 0:
+            centre = (
+                sum(
+                    abs(mass.get(p, 0.0)) * float((g.center - origin) @ along)
+                    for p, g in zip(plates, geoms, strict=True)
+                )
+                / total
+            )
+    return Region(origin=origin, along=along, out=out, lo=lo, hi=hi, centre_u=centre)
+
+
+def closest_approach(
+    reg: Region, tracks: TrackBuffer, t0: float, t1: float
+) -> dict[str, tuple[float, float]]:
+    """track id -> (closest hand distance to the region, when), over [t0, t1]."""
+    out: dict[str, tuple[float, float]] = {}
+    for tr in tracks.alive(t0, t1):
+        ts, js = tr.window(t0, t1)
+        if len(ts) == 0:
+            continue
+        d = reg.distance(js[:, HANDS, :])  # (frames, hands)
+        d = np.where(np.isnan(d), np.inf, d)
+        k = np.unravel_index(int(np.argmin(d)), d.shape)
+        out[tr.id] = (float(d[k]), float(ts[k[0]]))
+    return out
+
+
+def track_probabilities(
+    approach: dict[str, tuple[float, float]], cfg: EngineConfig
+) -> dict[str | None, float]:
+    """P(track did it), with None for "nobody we track"."""
+    scores: dict[str | None, float] = {
+        tid: float(np.exp(-0.5 * (d / cfg.hand_sd_m) ** 2))
+        for tid, (d, _) in approach.items()
+        if np.isfinite(d)
+    }
+    scores[None] = cfg.none_score
+    total = sum(scores.values())
+    return {k: v / total for k, v in scores.items()}

@@ -1,0 +1,122 @@
+"""Engine settings: thresholds and priors, each with why it has its value.
+
+Defaults are tuned on the twin's ``realistic`` scenario and checked on the real
+AiFi NanoStore session; ``docs/engine.md`` explains each.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EngineConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # -- review ------------------------------------------------------------------
+    review_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        lt=1,
+        description="a receipt line below this probability goes to a human",
+    )
+
+    # -- shelf events -------------------------------------------------------------
+    on_k: float = Field(
+        default=6.0, description="a plate wakes when its 0.2 s mean moves this many noise sds"
+    )
+    on_min_g: float = Field(default=4.0, description="... and at least this many grams")
+    shake_k: float = Field(
+        default=4.0, description="or when its samples scatter this many times their usual sd"
+    )
+    stable_batches: int = Field(
+        default=3, ge=1, description="0.2 s batches that must agree before a change ends"
+    )
+    stable_k: float = Field(
+        default=3.0, description="a batch is calm when its sd is under this many noise sds"
+    )
+    event_min_g: float = Field(default=3.0, description="smaller net changes on a plate are noise")
+    event_share: float = Field(
+        default=0.3,
+        description="an event must move this share of the lightest product where it happened",
+    )
+    event_cap_g: float = Field(
+        default=50.0, description="... but never needs more than this many grams"
+    )
+    event_k: float = Field(
+        default=6.0, description="... or smaller than this many noise sds of a level"
+    )
+    max_active_s: float = Field(
+        default=25.0, description="a plate that never settles is closed after this"
+    )
+    group_gap_s: float = Field(
+        default=0.4, description="changes on neighbouring plates this close in time are one event"
+    )
+
+    # -- products -----------------------------------------------------------------
+    gain_sd: float = Field(
+        default=0.02,
+        description="relative error of a plate's scale (real: 2.4 % on the AiFi bottle)",
+    )
+    weight_floor_g: float = Field(
+        default=1.5, description="added to every weight sd: detection noise"
+    )
+    max_units: int = Field(default=8, ge=1, description="most units of one product in one grab")
+    multi_unit_logprior: float = Field(
+        default=-2.5, description="log prior of a second unit in one grab"
+    )
+    more_units_logprior: float = Field(
+        default=-0.7, description="log prior of each unit beyond the second"
+    )
+    mixed_logprior: float = Field(
+        default=-4.0, description="log prior of two products in one event"
+    )
+    unknown_loglik: float = Field(
+        default=-13.0,
+        description="log density of 'none of the candidates': 1/5 kg times a 0.5 % prior",
+    )
+    use_layout: bool = Field(default=True, description="use the planogram (off: weight only)")
+    use_recognition: bool = Field(default=True)
+    use_rfid: bool = Field(default=True)
+    recognition_weight: float = Field(
+        default=0.6, description="tempering of the recogniser's evidence"
+    )
+
+    # -- who ------------------------------------------------------------------------
+    hand_sd_m: float = Field(
+        default=0.07, description="how far a taker's hand may seem from the plate"
+    )
+    none_score: float = Field(default=0.001, description="weight of 'nobody we track did it'")
+    hand_before_s: float = Field(
+        default=0.4, description="look for the taker's hand from this long before the weight moved"
+    )
+    hand_after_s: float = Field(
+        default=1.0, description="... to this long after it started to move"
+    )
+    inside_score: float = Field(
+        default=0.5, description="a hand this close (as a score) was in the shelf"
+    )
+    track_wait_s: float = Field(
+        default=1.0, description="tracker data wanted after an event before deciding"
+    )
+    gate_radius_m: float = Field(
+        default=2.5, description="a track born this close to an entry gate came through it"
+    )
+    admit_window_s: float = Field(
+        default=20.0, description="a credential admits people for this long"
+    )
+    swap_at_contact: float = Field(
+        default=0.03,
+        description="tracker's chance of exchanging two ids when people touch; calibrate per tracker",
+    )
+    swap_scale_m: float = Field(
+        default=0.3, description="... falling off with distance at this scale"
+    )
+    encounter_m: float = Field(default=0.45, description="tracks closer than this may be confused")
+
+    # -- sessions ---------------------------------------------------------------------
+    exit_radius_m: float = Field(
+        default=2.5, description="a track ending this close to an exit gate left"
+    )
+    finalize_after_s: float = Field(
+        default=1.0, description="wait after an exit for RFID reads and late data"
+    )

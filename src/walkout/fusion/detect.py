@@ -1,0 +1,228 @@
+"""Shelf weight changes, found online per plate: calm level, change, new calm level.
+
+Each shelf controller's plates are watched together, one 0.2-s batch (12
+samples) at a time, with numpy over the plates. A plate wakes when its batch
+mean leaves its level by several noise sds (or its samples start to scatter:
+a hand on the shelf shakes it); it settles when a few batches in a row are
+calm and agree. The net change between the two calm levels is the event; a
+change that comes back (a press, a lean, a shake) is a touch, not an event.
+The level follows slow drift while the plate is quiet, so absolute readings
+never matter, only changes (as on the real AiFi plates).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from walkout.fusion.config import EngineConfig
+
+WARMUP_BATCHES = 5
+TRACE_BATCHES = 75  # 15 s of raw samples kept per controller, for reviewers' weight traces
+
+
+@dataclass(frozen=True)
+class PlateChange:
+    plate: str
+    t0: float  # first sample that moved
+    t1: float  # calm again from here
+    delta: float  # grams, new level minus old
+    pre: float
+    post: float
+    sigma: float  # the plate's sample noise sd
+    peak: float  # largest excursion from the old level while it moved (signed)
+    unstable: bool = False  # closed by time-out, never calm
+    tm: float | None = None  # when the level itself first moved (t0 may be a shake before it)
+    ts: float | None = None  # when it moved fastest: the lift or the set-down itself
+    step: float = 0.0  # grams of that fastest 0.2 s step
+
+
+@dataclass
+class DeviceDetector:
+    """Reports every net change that stands out of the plate's noise, however
+    small: an item resting mostly on one plate leaves only a few grams on its
+    neighbour, and those grams belong to the item. Whether a cluster of changes
+    is big enough to be an event is the engine's call."""
+
+    plates: list[str]
+    cfg: EngineConfig
+    n: int = 0
+    level: np.ndarray = field(init=False)
+    sigma: np.ndarray = field(init=False)
+    active: np.ndarray = field(init=False)
+    t0: np.ndarray = field(init=False)
+    pre: np.ndarray = field(init=False)
+    peak: np.ndarray = field(init=False)
+    calm: np.ndarray = field(init=False)
+    calm_sum: np.ndarray = field(init=False)
+    calm_t: np.ndarray = field(init=False)
+    calm_sd: np.ndarray = field(init=False)
+    tm: np.ndarray = field(init=False)
+    big_step: np.ndarray = field(init=False)
+    big_step_t: np.ndarray = field(init=False)
+    last_mean: np.ndarray = field(init=False)
+    dead: np.ndarray = field(init=False)
+    trace: deque[tuple[float, float, np.ndarray]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        m = len(self.plates)
+        self.level = np.zeros(m)
+        self.sigma = np.full(m, 1.0)
+        self.active = np.zeros(m, dtype=bool)
+        self.t0 = np.zeros(m)
+        self.pre = np.zeros(m)
+        self.peak = np.zeros(m)
+        self.calm = np.zeros(m, dtype=np.int32)
+        self.calm_sum = np.zeros(m)
+        self.calm_t = np.zeros(m)
+        self.last_mean = np.zeros(m)
+        self.dead = np.zeros(m, dtype=bool)
+        self.trace = deque(maxlen=TRACE_BATCHES)
+        self.calm_sd = np.zeros(m)
+        self.tm = np.full(m, np.nan)
+        self.big_step = np.zeros(m)
+        self.big_step_t = np.full(m, np.nan)
+
+    def feed(self, t: float, rate: float, grams: np.ndarray) -> list[PlateChange]:
+        """One batch (samples x plates) whose first sample is at ``t``."""
+        cfg = self.cfg
+        self.trace.append((t, rate, grams))
+        k = grams.shape[0]
+        if np.isnan(grams).any():
+            ok = ~np.isnan(grams).all(axis=0)
+            self.dead = ~ok
+            with np.errstate(all="ignore"):
+                mean = np.where(ok, np.nanmean(np.where(ok, grams, 0.0), axis=0), self.level)
+                sd = np.where(ok, np.nanstd(np.where(ok, grams, 0.0), axis=0), 0.0)
+        else:
+            ok = None
+            mean = grams.mean(axis=0)
+            sd = grams.std(axis=0)
+        self.n += 1
+        if self.n <= WARMUP_BATCHES:
+            w = 1.0 / self.n
+            self.level = (1 - w) * self.level + w * mean if self.n > 1 else mean.copy()
+            self.sigma = (
+                np.maximum(sd, 0.2) if self.n == 1 else np.minimum(self.sigma, np.maximum(sd, 0.2))
+            )
+            self.last_mean = mean
+            return []
+        sig_mean = self.sigma * 1.5 / np.sqrt(k)  # correlated samples: fewer than k independent
+        dev = mean - self.level
+        out: list[PlateChange] = []
+
+        idle = ~self.active
+        wake = idle & (
+            (np.abs(dev) > np.maximum(cfg.on_k * sig_mean, cfg.on_min_g))
+            | (sd > cfg.shake_k * self.sigma + 2.0)
+        )
+        if ok is not None:
+            wake &= ok
+        quiet = idle & ~wake
+        if quiet.any():  # follow drift and learn the noise while nothing happens
+            self.level[quiet] += 0.05 * dev[quiet]
+            self.sigma[quiet] = np.maximum(0.97 * self.sigma[quiet] + 0.03 * sd[quiet], 0.2)
+        if wake.any():
+            idx = np.nonzero(wake)[0]
+            thr = np.maximum(cfg.on_k * self.sigma[idx] * 0.5, cfg.on_min_g)
+            moved = np.abs(grams[:, idx] - self.level[idx]) > thr
+            first = np.where(moved.any(axis=0), moved.argmax(axis=0), 0)
+            self.active[idx] = True
+            self.t0[idx] = t + first / rate
+            moved_now = np.abs(dev[idx]) > np.maximum(cfg.on_k * sig_mean[idx], cfg.on_min_g)
+            self.tm[idx] = np.where(moved_now, t + first / rate, np.nan)
+            self.big_step[idx] = np.abs(dev[idx])
+            self.big_step_t[idx] = t + k / (2 * rate)
+            self.pre[idx] = self.level[idx]
+            self.peak[idx] = dev[idx]
+            self.calm[idx] = 0
+            self.calm_sum[idx] = 0.0
+
+        act = self.active & ~wake  # woke earlier: are they calm again?
+        if act.any():
+            idx = np.nonzero(act)[0]
+            d = mean[idx] - self.pre[idx]
+            first_move = np.isnan(self.tm[idx]) & (
+                np.abs(d) > np.maximum(cfg.on_k * sig_mean[idx], cfg.on_min_g)
+            )
+            if first_move.any():
+                jj = idx[first_move]
+                moved = np.abs(grams[:, jj] - self.pre[jj]) > np.maximum(
+                    cfg.on_k * self.sigma[jj] * 0.5, cfg.on_min_g
+                )
+                first = np.where(moved.any(axis=0), moved.argmax(axis=0), 0)
+                self.tm[jj] = t + first / rate
+            bigger = np.abs(d) > np.abs(self.peak[idx])
+            self.peak[idx] = np.where(bigger, d, self.peak[idx])
+            step = np.abs(mean[idx] - self.last_mean[idx])
+            steeper = step > self.big_step[idx]
+            self.big_step[idx] = np.where(steeper, step, self.big_step[idx])
+            self.big_step_t[idx] = np.where(
+                steeper, t, self.big_step_t[idx]
+            )  # between this batch and the last
+            calm = (sd[idx] < cfg.stable_k * self.sigma[idx] + 1.0) & (
+                step < np.maximum(4 * sig_mean[idx], 2.0)
+            )
+            if ok is not None:
+                calm &= ok[idx]
+            starting = calm & (self.calm[idx] == 0)
+            self.calm_t[idx[starting]] = t
+            self.calm[idx] = np.where(calm, self.calm[idx] + 1, 0)
+            self.calm_sum[idx] = np.where(calm, self.calm_sum[idx] + mean[idx], 0.0)
+            self.calm_sd[idx] = np.where(calm, np.maximum(self.calm_sd[idx], sd[idx]), 0.0)
+            done = self.calm[idx] >= cfg.stable_batches
+            timeout = (t - self.t0[idx] > cfg.max_active_s) & ~done
+            for j in idx[done | timeout]:
+                if self.calm[j] >= cfg.stable_batches:
+                    post = self.calm_sum[j] / self.calm[j]
+                    t1 = float(self.calm_t[j])
+                    unstable = False
+                else:
+                    post = float(mean[j])
+                    t1 = t
+                    unstable = True
+                delta = post - self.pre[j]
+                # the noise right now, not the quiet-time noise: a shaken shelf is louder
+                now = max(self.sigma[j], float(self.calm_sd[j]))
+                noise = now * 1.5 / np.sqrt(k * cfg.stable_batches)
+                if abs(delta) >= max(cfg.event_min_g, cfg.event_k * noise):
+                    out.append(
+                        PlateChange(
+                            plate=self.plates[j],
+                            t0=float(self.t0[j]),
+                            t1=t1,
+                            delta=float(delta),
+                            pre=float(self.pre[j]),
+                            post=float(post),
+                            sigma=float(self.sigma[j]),
+                            peak=float(self.peak[j]),
+                            unstable=unstable,
+                            tm=None if np.isnan(self.tm[j]) else float(self.tm[j]),
+                            ts=None if np.isnan(self.big_step_t[j]) else float(self.big_step_t[j]),
+                            step=float(self.big_step[j]),
+                        )
+                    )
+                self.level[j] = post
+                self.active[j] = False
+                self.calm[j] = 0
+        self.last_mean = mean
+        return out
+
+    def busy_since(self, plate_idx: int) -> float | None:
+        """When the plate woke, if it is still moving."""
+        return float(self.t0[plate_idx]) if self.active[plate_idx] else None
+
+    def samples(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Raw (times, samples x plates) kept between t0 and t1, for evidence."""
+        ts, xs = [], []
+        for tb, rate, g in self.trace:
+            tt = tb + np.arange(g.shape[0]) / rate
+            keep = (tt >= t0) & (tt <= t1)
+            if keep.any():
+                ts.append(tt[keep])
+                xs.append(g[keep])
+        if not ts:
+            return np.empty(0), np.empty((0, len(self.plates)))
+        return np.concatenate(ts), np.concatenate(xs)

@@ -1,0 +1,614 @@
+"""The engine: ``apply(record) -> outputs``, deterministic, no I/O.
+
+Records arrive in arrival order. Plate batches feed per-controller change
+detectors; finished changes on neighbouring plates become shelf events; an
+event is decided once the tracker has reported a moment past it (who was
+there), then charged to a cart; a session's receipt is issued a moment after
+its last person leaves. ``checkpoint()``/``restore()`` snapshot all of it,
+so a run resumed mid-log gives the same outputs as one that never stopped.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from walkout.domain.layout import Layout
+from walkout.domain.rfid import gtin_from_sgtin
+from walkout.domain.store import Store
+from walkout.eventlog.records import (
+    AnyRecord,
+    GateEntry,
+    GatePass,
+    Header,
+    PlateBatch,
+    Recognition,
+    RfidRead,
+    TrackFrame,
+)
+from walkout.fusion.attribution import closest_approach, region, track_probabilities
+from walkout.fusion.carts import Cart, Contribution, Doubt
+from walkout.fusion.config import EngineConfig
+from walkout.fusion.detect import DeviceDetector, PlateChange
+from walkout.fusion.events import PendingEvent, cluster
+from walkout.fusion.outputs import (
+    AnyOutput,
+    Attribution,
+    Hypothesis,
+    Receipt,
+    ReviewTask,
+    Session,
+    ShelfEvent,
+)
+from walkout.fusion.planogram import LivePlanogram
+from walkout.fusion.products import UNKNOWN, rank
+from walkout.fusion.sessions import Sessions, SessionState
+from walkout.fusion.tracks import HANDS, TrackBuffer
+
+ENGINE_VERSION = 1
+NO_TRACKER_WAIT_S = 2.0  # with no tracker in the log, decide this long after a change
+EXIT_CHECK_S = 0.5
+
+
+class Engine:
+    def __init__(self, store: Store, config: EngineConfig | None = None):
+        self.store = store
+        self.cfg = config or EngineConfig()
+        self.layout = Layout.of(store)
+        self.plan = LivePlanogram(self.layout)
+        self.products = store.products
+        self.detectors: dict[str, DeviceDetector] = {}
+        self.changes: list[PlateChange] = []
+        self.pending: list[PendingEvent] = []
+        self.tracks = TrackBuffer()
+        self.sessions = Sessions(self.layout, self.cfg)
+        self.carts: dict[str, Cart] = {}
+        self.recognitions: deque[Recognition] = deque(maxlen=2000)
+        self.rfid: deque[RfidRead] = deque(maxlen=2000)
+        self.evidence: dict[str, dict[str, Any]] = {}
+        self.to_finalize: list[SessionState] = []
+        self.now = -np.inf
+        self.plates_now = -np.inf
+        self._next_exit_check = -np.inf
+        self._n_events = 0
+        self._n_reviews = 0
+        self.header: Header | None = None
+
+    # -- persistence ---------------------------------------------------------------
+
+    def checkpoint(self) -> bytes:
+        return pickle.dumps(self.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def restore(cls, blob: bytes) -> Engine:
+        eng = cls.__new__(cls)
+        eng.__dict__.update(pickle.loads(blob))  # our own checkpoint, never untrusted input
+        return eng
+
+    # -- the state machine -----------------------------------------------------------
+
+    def apply(self, rec: AnyRecord) -> list[AnyOutput]:
+        out: list[AnyOutput] = []
+        if isinstance(rec, Header):
+            self.header = rec
+            return out
+        self.now = max(self.now, rec.t)
+        if isinstance(rec, PlateBatch):
+            self._plates(rec)
+        elif isinstance(rec, TrackFrame):
+            self._frame(rec, out)
+        elif isinstance(rec, GateEntry):
+            self.sessions.on_entry(rec)
+        elif isinstance(rec, GatePass):
+            self.sessions.on_pass(rec.device, rec.t, rec.direction)
+        elif isinstance(rec, Recognition):
+            self.recognitions.append(rec)
+        elif isinstance(rec, RfidRead):
+            self.rfid.append(rec)
+        self._group(force=False)
+        self._decide(out, force=False)
+        self._finalize(out, force=False)
+        return out
+
+    def flush(self) -> list[AnyOutput]:
+        """End of the log: decide what is pending and issue every receipt."""
+        out: list[AnyOutput] = []
+        for det in self.detectors.values():
+            del det  # changes still moving at the very end are not events
+        self._group(force=True)
+        self._decide(out, force=True)
+        for sess in self.sessions.close_all(self.now):
+            self._closed(sess, out)
+        self._finalize(out, force=True)
+        return out
+
+    # -- plates ------------------------------------------------------------------------
+
+    def _plates(self, rec: PlateBatch) -> None:
+        det = self.detectors.get(rec.device)
+        if det is None or det.plates != rec.plates:
+            det = self.detectors[rec.device] = DeviceDetector(list(rec.plates), self.cfg)
+        self.changes.extend(det.feed(rec.t, rec.rate_hz, rec.grams))
+        self.plates_now = max(self.plates_now, rec.t + rec.grams.shape[0] / rec.rate_hz)
+
+    def _min_g(self, plates: list[str]) -> float:
+        """Grams an event on these plates must move: a share of the lightest product there
+        (so a 600 g bottle shelf shaking by 9 g is no take, while a 40 g candy shelf still
+        sees a 30 g change)."""
+        ws = [
+            w
+            for pid in plates
+            if pid in self.plan.index
+            for w in [self.plan.min_weight(pid)]
+            if w is not None
+        ]
+        floor = 3 * self.cfg.event_min_g
+        if not ws:
+            return floor
+        return max(floor, min(self.cfg.event_share * min(ws), self.cfg.event_cap_g))
+
+    def _busy_near(self, c: PlateChange, until: float) -> bool:
+        """Is a neighbouring plate still moving, having started before ``until``?"""
+        if c.plate not in self.plan.index:
+            return False
+        for q in self.plan.neighbours(c.plate, reach=1):
+            dev = self.layout.plate(q).device
+            det = self.detectors.get(dev)
+            if det is None or q not in det.plates:
+                continue
+            since = det.busy_since(det.plates.index(q))
+            if since is not None and since <= until:
+                return True
+        return False
+
+    def _group(self, force: bool) -> None:
+        """Cluster waiting changes per shelf; a cluster becomes an event once all of it is settled."""
+        if not self.changes:
+            return
+        gap = self.cfg.group_gap_s
+
+        def ready(c: PlateChange) -> bool:
+            return force or (self.plates_now > c.t1 + gap and not self._busy_near(c, c.t1 + gap))
+
+        by_shelf: dict[tuple[str, int], list[PlateChange]] = {}
+        for c in self.changes:
+            fx, sh, _ = self.plan.index.get(c.plate, (c.plate, 0, 0))
+            by_shelf.setdefault((fx, sh), []).append(c)
+        keep: list[PlateChange] = []
+        for (fx, sh), cs in by_shelf.items():
+            groups = (
+                cluster(cs, self.plan, gap)
+                if all(c.plate in self.plan.index for c in cs)
+                else [[c] for c in cs]
+            )
+            for g in groups:
+                if not all(ready(c) for c in g):
+                    keep.extend(g)
+                    continue
+                if abs(sum(c.delta for c in g)) < self._min_g([c.plate for c in g]):
+                    continue  # a shake, a press: the shelf came back to where it was
+                self._n_events += 1
+                ev = PendingEvent(
+                    id=f"E{self._n_events:07d}",
+                    fixture=fx,
+                    shelf=sh,
+                    changes=g,
+                    t0=min(c.t0 for c in g),
+                    t1=max(c.t1 for c in g),
+                )
+                for c in g:
+                    ev.plates[c.plate] = ev.plates.get(c.plate, 0.0) + c.delta
+                self.pending.append(ev)
+        self.changes = keep
+
+    # -- tracks and sessions -------------------------------------------------------------
+
+    def _frame(self, rec: TrackFrame, out: list[AnyOutput]) -> None:
+        for tr in self.tracks.add_frame(rec):
+            sess = self.sessions.on_born(tr, self.tracks.tracks)
+            if sess is not None:
+                self.carts[sess.id] = Cart(session=sess.id)
+                out.append(self._session_out(sess))
+        self.sessions.on_frame(rec.t, [self.tracks.tracks[p.id] for p in rec.people])
+        if rec.t >= self._next_exit_check:
+            self._next_exit_check = rec.t + EXIT_CHECK_S
+            for sess in self.sessions.check_exits(rec.t, self.tracks.tracks):
+                self._closed(sess, out)
+
+    def _closed(self, sess: SessionState, out: list[AnyOutput]) -> None:
+        out.append(self._session_out(sess))
+        self.to_finalize.append(sess)
+
+    def _session_out(self, s: SessionState) -> Session:
+        return Session(
+            id=s.id,
+            token=s.token,
+            credential=s.credential,  # type: ignore[arg-type]
+            admits=s.admits,
+            tracks=list(s.tracks),
+            t_enter=s.t_enter,
+            t_exit=s.t_exit,
+            staff=s.staff,
+            status="closed" if s.closed else "open",
+        )
+
+    # -- deciding events --------------------------------------------------------------------
+
+    def _decide(self, out: list[AnyOutput], force: bool) -> None:
+        if not self.pending:
+            return
+        tracker_live = self.tracks.frames > 0 and self.now - self.tracks.latest_t < 5.0
+        keep = []
+        for ev in self.pending:
+            if force:
+                ready = True
+            elif tracker_live:
+                ready = self.tracks.latest_t >= ev.t1 + self.cfg.track_wait_s
+            else:
+                ready = self.plates_now >= ev.t1 + NO_TRACKER_WAIT_S
+            if ready:
+                out.extend(self._decide_event(ev))
+            else:
+                keep.append(ev)
+        self.pending = keep
+
+    def _decide_event(self, ev: PendingEvent) -> list[ShelfEvent]:
+        plates = sorted(ev.plates, key=lambda p: self.plan.index.get(p, ("", 0, 0))[2])
+        take = ev.delta < 0
+        grams = abs(ev.delta)
+        mass = {p: abs(d) for p, d in ev.plates.items()}
+        who = self._who(plates, ev, ev.plates)
+        sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
+        known_plates = [p for p in plates if p in self.plan.index]
+        if take:
+            cands = (
+                self.plan.candidates(known_plates) if self.cfg.use_layout else set(self.products)
+            )
+            held = None
+        else:
+            cands = set().union(*(self.plan.at(p) for p in known_plates)) if known_plates else set()
+            held = self._held(sess_p)
+            cands |= set(held)
+            if not self.cfg.use_layout:
+                cands = set(self.products)
+        recog = self._recognition(who, ev.t0, ev.t1)
+        hyps = rank(grams, mass, cands, self.products, self.plan, self.cfg, recog, held)
+        best_items, _p_best = hyps[0]
+        skus = [s for s, _ in best_items if s != UNKNOWN]
+        if len(skus) > 1:  # two products at once: each part may have its own taker
+            return self._split(ev, hyps, take)
+        if len(skus) == 1 and best_items[0][1] > 1:
+            hands = self._hands_in(self._who(plates, ev, ev.plates, wide=True), (ev.t0 + ev.t1) / 2)
+            if len(hands) > 1:  # several units and several hands in the shelf: one each
+                return self._share(ev, plates, take, hyps, hands)
+        return [self._commit(ev, plates, take, hyps, who, sess_p)]
+
+    def _hands_in(self, who: dict[str | None, float], t: float) -> list[str]:
+        """Tracks of different sessions whose hands were all but certainly in the shelf."""
+        total = sum(who.values())
+        raw = {k: v / total for k, v in who.items() if k is not None}
+        top = max(raw.values(), default=0.0)
+        inside = [
+            k
+            for k, v in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))
+            if v >= top * self.cfg.inside_score
+        ]
+        by_session: dict[str, str] = {}
+        for k in inside:
+            ident = self.sessions.identity_at(k, t)
+            sid = max(ident.items(), key=lambda kv: kv[1])[0] if ident else k
+            by_session.setdefault(sid, k)
+        return list(by_session.values())
+
+    def _share(
+        self, ev: PendingEvent, plates: list[str], take: bool, hyps: list[Any], hands: list[str]
+    ) -> list[ShelfEvent]:
+        """Units of one product taken together by several people: a unit each (the rest to the first)."""
+        (sku, q), p_items = hyps[0][0][0], hyps[0][1]
+        takers = hands[:q]
+        out = []
+        for i, tid in enumerate(takers):
+            units = 1 + (q - len(takers) if i == 0 else 0)
+            part = PendingEvent(
+                id=f"{ev.id}.{i + 1}",
+                fixture=ev.fixture,
+                shelf=ev.shelf,
+                changes=ev.changes,
+                t0=ev.t0,
+                t1=ev.t1,
+                plates={p: d * units / q for p, d in ev.plates.items()},
+            )
+            who = {tid: 1.0 - self.cfg.none_score, None: self.cfg.none_score}
+            sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
+            share_p = p_items * 0.98  # two hands in the shelf at once and two units gone: one each
+            out.append(
+                self._commit(
+                    part,
+                    plates,
+                    take,
+                    [(((sku, units),), share_p), *hyps[1:4]],
+                    who,
+                    sess_p,
+                    parent=ev.id,
+                )
+            )
+        return out
+
+    def _split(self, ev: PendingEvent, hyps: list[Any], take: bool) -> list[ShelfEvent]:
+        items, p_items = hyps[0]
+        out = []
+        for sku, q in items:
+            where = self.plan.where(sku)
+            part_plates = [p for p in ev.plates if p in where] or list(ev.plates)
+            part = PendingEvent(
+                id=f"{ev.id}.{len(out) + 1}",
+                fixture=ev.fixture,
+                shelf=ev.shelf,
+                changes=ev.changes,
+                t0=ev.t0,
+                t1=ev.t1,
+                plates={p: ev.plates[p] for p in part_plates},
+            )
+            who = self._who(part_plates, ev, part.plates)
+            sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
+            sub_hyps = [(((sku, q),), p_items)] + [(h, p) for h, p in hyps[1:4]]
+            out.append(self._commit(part, part_plates, take, sub_hyps, who, sess_p, parent=ev.id))
+        return out
+
+    def _who(
+        self,
+        plates: list[str],
+        ev: PendingEvent,
+        mass: dict[str, float] | None = None,
+        wide: bool = False,
+    ) -> dict[str | None, float]:
+        """Whose hand was where the weight moved, when it moved fastest (the lift or
+        the set-down); ``wide`` looks over the whole change instead, for second hands."""
+        known = [p for p in plates if p in self.plan.index]
+        if not known or self.tracks.frames == 0:
+            return {None: 1.0}
+        reg = region(self.layout, known, mass)
+        cfg = self.cfg
+        if wide:
+            approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
+        else:
+            approach = closest_approach(
+                reg, self.tracks, ev.t_step - cfg.hand_before_s, ev.t_step + cfg.hand_after_s
+            )
+            if not any(
+                d < 3 * cfg.hand_sd_m for d, _ in approach.values()
+            ):  # nobody there then: look wider
+                approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
+        return track_probabilities(approach, cfg)
+
+    def _session_probs(self, who: dict[str | None, float], t: float) -> dict[str | None, float]:
+        out: dict[str | None, float] = {}
+        for tid, p in who.items():
+            if tid is None:
+                out[None] = out.get(None, 0.0) + p
+                continue
+            ident = self.sessions.identity_at(tid, t)
+            if not ident:
+                out[None] = out.get(None, 0.0) + p
+                continue
+            for sid, q in ident.items():
+                out[sid] = out.get(sid, 0.0) + p * q
+        return out
+
+    def _held(self, sess_p: dict[str | None, float]) -> dict[str, float]:
+        held: dict[str, float] = {}
+        for sid, p in sess_p.items():
+            if sid is None or sid not in self.carts:
+                continue
+            for sku in self.carts[sid].held():
+                held[sku] = max(held.get(sku, 0.0), p)
+        return held
+
+    def _recognition(
+        self, who: dict[str | None, float], t0: float, t1: float
+    ) -> dict[str, float] | None:
+        if not self.cfg.use_recognition or not self.recognitions:
+            return None
+        tracks = {t for t, p in who.items() if t is not None and p > 0.2}
+        scores: dict[str, float] = {}
+        for r in self.recognitions:
+            if t0 - 1.0 <= r.t <= t1 + 2.5 and (r.track in tracks or not tracks):
+                for sku, s in r.top:
+                    scores[sku] = max(scores.get(sku, 0.0), s)
+        return scores or None
+
+    def _commit(
+        self,
+        ev: PendingEvent,
+        plates: list[str],
+        take: bool,
+        hyps: list[Any],
+        who: dict[str | None, float],
+        sess_p: dict[str | None, float],
+        parent: str | None = None,
+    ) -> ShelfEvent:
+        cfg = self.cfg
+        best_items, p_items = hyps[0]
+        unknown = best_items[0][0] == UNKNOWN
+        ranked_sessions = sorted(sess_p.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        sid, p_sess = ranked_sessions[0] if ranked_sessions else (None, 1.0)
+        sess = self.sessions.by_id.get(sid) if sid else None
+        staff = bool(sess and sess.staff)
+        p = p_items * p_sess
+        review = (p < cfg.review_threshold or unknown or sid is None) and not staff
+        if not unknown and not staff and sid is not None:
+            cart = self.carts.setdefault(sid, Cart(session=sid))
+            for sku, q in best_items:
+                cart.items.append(
+                    Contribution(event=ev.id, sku=sku, qty=q if take else -q, p=p, review=review)
+                )
+            for other, q_other in ranked_sessions[1:]:
+                if other is not None and q_other >= 0.005 and other in self.carts:
+                    for sku, q in best_items:
+                        self.carts[other].doubts.append(
+                            Doubt(event=ev.id, sku=sku, qty=q, p_here=q_other)
+                        )
+        if not unknown:
+            for sku, q in best_items:
+                (self.plan.took if take else self.plan.put)(sku, q, plates)
+        if review:
+            self.evidence[ev.id] = self._evidence(ev, plates, hyps, who)
+        det_attr = []
+        for tid, pt in sorted(who.items(), key=lambda kv: (-kv[1], kv[0] or ""))[:4]:
+            ident = self.sessions.identity_at(tid, ev.t0) if tid else {}
+            top_s = max(ident.items(), key=lambda kv: kv[1])[0] if ident else None
+            det_attr.append(Attribution(session=top_s, track=tid, p=round(pt, 6)))
+        return ShelfEvent(
+            id=ev.id,
+            t_start=ev.t0,
+            t_end=ev.t1,
+            fixture=ev.fixture,
+            shelf=ev.shelf,
+            plates={k: round(v, 2) for k, v in ev.plates.items()},
+            delta_g=round(sum(ev.plates.values()), 2),
+            op="take" if take else "put",
+            hypotheses=[Hypothesis(items=list(items), p=round(ph, 6)) for items, ph in hyps[:5]],
+            attribution=det_attr,
+            session=sid,
+            p=round(p, 6),
+            review=review,
+            staff=staff,
+            t_decided=self.now,
+            parent=parent,
+        )
+
+    def _evidence(
+        self, ev: PendingEvent, plates: list[str], hyps: list[Any], who: dict[str | None, float]
+    ) -> dict[str, Any]:
+        """What a reviewer needs: the weight traces, the hands nearby, the ranked guesses."""
+        traces: dict[str, list[list[float]]] = {}
+        for pid in plates:
+            if pid not in self.plan.index:
+                continue
+            det = self.detectors.get(self.layout.plate(pid).device)
+            if det is None or pid not in det.plates:
+                continue
+            ts, xs = det.samples(ev.t0 - 2.0, ev.t1 + 2.0)
+            j = det.plates.index(pid)
+            traces[pid] = [
+                [round(float(t), 3), round(float(x), 1)]
+                for t, x in zip(ts[::4], xs[::4, j], strict=True)
+            ]
+        hands: dict[str, list[list[float]]] = {}
+        for tid in [t for t in who if t is not None][:4]:
+            tr = self.tracks.tracks.get(tid)
+            if tr is None:
+                continue
+            ts, js = tr.window(ev.t0 - 1.5, ev.t1 + 1.0)
+            hands[tid] = [
+                [round(float(t), 3), *np.round(np.nanmean(j[HANDS[:2]], axis=0), 3).tolist()]
+                for t, j in zip(ts, js, strict=True)
+                if not np.isnan(j[HANDS[:2]]).all()
+            ]
+        return {
+            "plates": traces,
+            "hands": hands,
+            "hypotheses": [{"items": list(items), "p": round(p, 4)} for items, p in hyps[:5]],
+            "who": {str(k): round(v, 4) for k, v in who.items()},
+        }
+
+    # -- receipts --------------------------------------------------------------------------
+
+    def _finalize(self, out: list[AnyOutput], force: bool) -> None:
+        if not self.to_finalize:
+            return
+        keep = []
+        for sess in self.to_finalize:
+            t_exit = sess.t_exit if sess.t_exit is not None else self.now
+            due = self.now >= t_exit + self.cfg.finalize_after_s
+            undecided = any(ev.t0 < t_exit for ev in self.pending) or any(
+                c.t0 < t_exit for c in self.changes
+            )
+            if force or (due and not undecided):
+                out.extend(self._receipt(sess, t_exit))
+            else:
+                keep.append(sess)
+        self.to_finalize = keep
+
+    def _receipt(self, sess: SessionState, t_exit: float) -> list[AnyOutput]:
+        out: list[AnyOutput] = []
+        if sess.staff:
+            self._forget(sess)
+            return out
+        cart = self.carts.get(sess.id, Cart(session=sess.id))
+        lines, review_events = cart.lines(self.products, self.cfg.review_threshold)
+        reasons = []
+        if review_events:
+            reasons.append("doubtful lines")
+        rfid_doubt = self._rfid_check(sess, t_exit, {ln.sku: ln.qty for ln in lines})
+        if rfid_doubt:
+            reasons.append(rfid_doubt)
+        status = "review" if reasons else "final"
+        out.append(
+            Receipt(
+                session=sess.id,
+                token=sess.token,
+                tracks=list(sess.tracks),
+                t_exit=t_exit,
+                t_final=self.now if status == "final" else None,
+                status=status,  # type: ignore[arg-type]
+                lines=lines,
+                total=sum(ln.qty * ln.unit_price for ln in lines),
+                currency=self.store.currency,
+            )
+        )
+        if status == "review":
+            self._n_reviews += 1
+            out.append(
+                ReviewTask(
+                    id=f"R{self._n_reviews:06d}",
+                    session=sess.id,
+                    t=self.now,
+                    reason="; ".join(reasons),
+                    events=review_events,
+                    evidence={e: self.evidence.get(e, {}) for e in review_events},
+                )
+            )
+        self._forget(sess)
+        return out
+
+    def _rfid_check(self, sess: SessionState, t_exit: float, lines: dict[str, int]) -> str | None:
+        """Tags read at the exit this session used, against its tagged lines."""
+        if not self.cfg.use_rfid or not self.store.rfid_readers:
+            return None
+        read: dict[str, int] = {}
+        for r in self.rfid:
+            if t_exit - 2.0 <= r.t <= t_exit + self.cfg.finalize_after_s + 0.5:
+                for tag in r.tags:
+                    try:
+                        g, _ = gtin_from_sgtin(tag.epc)
+                    except ValueError:
+                        continue
+                    read[g] = read.get(g, 0) + 1
+        if not read:
+            return None
+        by_gtin = {p.gtin.zfill(14): s for s, p in self.products.items() if p.gtin and p.rfid}
+        for g, n in read.items():
+            sku = by_gtin.get(g)
+            if sku is not None and lines.get(sku, 0) < n:
+                # careful: another session leaving at the same moment may carry it
+                others = [
+                    s
+                    for s in self.sessions.by_id.values()
+                    if s is not sess and s.t_exit and abs(s.t_exit - t_exit) < 3.0
+                ]
+                if not others:
+                    return f"RFID read {sku} at the exit, not on the receipt"
+        return None
+
+    def _forget(self, sess: SessionState) -> None:
+        cart = self.carts.pop(sess.id, None)
+        if cart:
+            for c in cart.items:
+                self.evidence.pop(c.event, None)
+        for tid in sess.tracks:
+            self.tracks.forget(tid)
+        self.sessions.forget(sess)

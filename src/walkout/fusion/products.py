@@ -1,0 +1,126 @@
+"""What moved: ranked (product, units) explanations of a shelf event.
+
+Each hypothesis is scored by
+- weight: the event's net grams against the units' mean weight, with their
+  spread, the plate's scale error and detection noise;
+- place: how much of the change happened on plates where those products are
+  now (live planogram); off with ``use_layout=False`` (weight only);
+- quantity: one unit is likelier than several, two products than one rarely;
+- recognition: the in-hand recogniser's scores for the product, tempered;
+- for a put: what the shopper holds (their cart) is likelier than anything else.
+A catch-all "something else" hypothesis keeps probabilities honest when
+nothing fits. Scores become probabilities by normalising over all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from walkout.domain.catalogue import Product
+from walkout.fusion.config import EngineConfig
+from walkout.fusion.planogram import LivePlanogram
+
+UNKNOWN = "?"  # the sku of "something else"
+
+
+@dataclass(frozen=True)
+class Scored:
+    items: tuple[tuple[str, int], ...]
+    logp: float
+
+
+def units_logprior(q: int, cfg: EngineConfig) -> float:
+    """One unit is the rule; a second is rare; once people take several they take a few."""
+    if q <= 1:
+        return 0.0
+    return cfg.multi_unit_logprior + cfg.more_units_logprior * (q - 2)
+
+
+def _weight_ll(grams: float, units: list[tuple[Product, int]], cfg: EngineConfig) -> float:
+    mu = sum(p.weight_g * q for p, q in units)
+    var = (
+        sum(q * p.weight_sd_g**2 for p, q in units)
+        + (cfg.gain_sd * mu) ** 2
+        + cfg.weight_floor_g**2
+    )
+    return -0.5 * (grams - mu) ** 2 / var - 0.5 * math.log(2 * math.pi * var)
+
+
+def _place_ll(mass: dict[str, float], skus: list[str], plan: LivePlanogram) -> float:
+    total = sum(mass.values())
+    if total <= 0:
+        return 0.0
+    where: set[str] = set()
+    for s in skus:
+        where |= plan.where(s)
+    near = plan.near(list(where)) if where else set()
+    inside = sum(m for p, m in mass.items() if p in where)
+    beside = sum(m for p, m in mass.items() if p in near and p not in where)
+    f = (inside + 0.1 * beside) / total
+    score = 4.0 * math.log(max(f, 0.01))
+    if len(skus) > 1:  # each product of a mix must show up where it stands
+        for s in skus:
+            own = sum(m for p, m in mass.items() if p in plan.where(s))
+            score += 2.0 * math.log(max(own / total, 0.02))
+    return score
+
+
+def rank(
+    grams: float,
+    mass: dict[str, float],
+    candidates: set[str],
+    products: dict[str, Product],
+    plan: LivePlanogram,
+    cfg: EngineConfig,
+    recognition: dict[str, float] | None = None,
+    held: dict[str, float] | None = None,
+) -> list[tuple[tuple[tuple[str, int], ...], float]]:
+    """Ranked (items, probability) for an event of ``grams`` (positive) spread as ``mass`` over plates.
+
+    ``held``: for a put, products the shopper holds, with how sure we are they hold them.
+    """
+    cands = sorted(c for c in candidates if c in products)
+    scored: list[Scored] = []
+    for s in cands:
+        p = products[s]
+        q0 = max(1, round(grams / p.weight_g))
+        for q in range(max(1, q0 - 1), min(cfg.max_units, q0 + 1) + 1):
+            ll = _weight_ll(grams, [(p, q)], cfg) + units_logprior(q, cfg)
+            scored.append(Scored(((s, q),), ll))
+    best_single = max((x.logp for x in scored), default=-math.inf)
+    if cfg.use_layout and len(cands) > 1 and len(cands) <= 12:
+        # two products in one event: only worth the cost when one product fits badly
+        for a, b in itertools.combinations(cands, 2):
+            pa, pb = products[a], products[b]
+            for qa, qb in ((1, 1), (2, 1), (1, 2)):
+                ll = _weight_ll(grams, [(pa, qa), (pb, qb)], cfg) + cfg.mixed_logprior
+                ll += units_logprior(qa, cfg) + units_logprior(qb, cfg)
+                if ll > best_single - 6:
+                    scored.append(Scored(((a, qa), (b, qb)), ll))
+    out: list[Scored] = []
+    for h in scored:
+        skus = [s for s, _ in h.items]
+        lp = h.logp
+        if cfg.use_layout:
+            place = _place_ll(mass, skus, plan)
+            if held is not None and all(held.get(s, 0.0) > 0.5 for s in skus):
+                # something in hand can be put down anywhere: a wrong shelf is only a little unlikely
+                place = max(place, math.log(0.05))
+            lp += place
+        if recognition is not None and cfg.use_recognition:
+            lp += cfg.recognition_weight * sum(
+                math.log(max(recognition.get(s, 0.0), 0.02)) for s in skus
+            )
+        if held is not None:
+            lp += sum(math.log(max(held.get(s, 0.0), 0.01)) for s in skus)
+        out.append(Scored(h.items, lp))
+    out.append(Scored(((UNKNOWN, 1),), cfg.unknown_loglik))
+    logps = np.array([h.logp for h in out])
+    probs = np.exp(logps - logps.max())
+    probs /= probs.sum()
+    order = np.argsort(-probs, kind="stable")
+    return [(out[i].items, float(probs[i])) for i in order[:8]]

@@ -1,0 +1,77 @@
+"""Recent history of every track: where its joints were, 15 times a second.
+
+Kept per track in fixed-size ring buffers (40 s), so memory does not grow
+with the number of frames, and windows around an event come out as arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from walkout.eventlog.records import JOINTS, TrackFrame
+
+CAPACITY = 600  # frames kept per track: 40 s at 15 Hz
+_IDX = {name: i for i, name in enumerate(JOINTS)}
+HEAD, NECK = _IDX["head"], _IDX["neck"]
+HANDS = [_IDX["l_hand"], _IDX["r_hand"], _IDX["l_wrist"], _IDX["r_wrist"]]
+
+
+@dataclass
+class Track:
+    id: str
+    first_t: float
+    first_xy: np.ndarray
+    last_t: float = 0.0
+    last_xy: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    n: int = 0
+    times: np.ndarray = field(default_factory=lambda: np.full(CAPACITY, np.nan))
+    joints: np.ndarray = field(default_factory=lambda: np.full((CAPACITY, len(JOINTS), 3), np.nan))
+
+    def add(self, t: float, pts: np.ndarray) -> None:
+        i = self.n % CAPACITY
+        self.times[i] = t
+        self.joints[i] = pts
+        self.n += 1
+        self.last_t = t
+        body = pts[NECK] if not np.isnan(pts[NECK, 0]) else pts[HEAD]
+        if not np.isnan(body[0]):
+            self.last_xy = body[:2].copy()
+
+    def window(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        keep = (self.times >= t0) & (self.times <= t1)
+        order = np.argsort(self.times[keep])
+        return self.times[keep][order], self.joints[keep][order]
+
+
+class TrackBuffer:
+    def __init__(self) -> None:
+        self.tracks: dict[str, Track] = {}
+        self.latest_t = -np.inf
+        self.frames = 0
+
+    def add_frame(self, f: TrackFrame) -> list[Track]:
+        """Store a frame; returns the tracks seen for the first time."""
+        self.latest_t = max(self.latest_t, f.t)
+        self.frames += 1
+        born = []
+        for p in f.people:
+            pts = np.full((len(JOINTS), 3), np.nan)
+            for name, j in p.joints.items():
+                pts[_IDX[name]] = j[:3]
+            tr = self.tracks.get(p.id)
+            if tr is None:
+                body = pts[NECK] if not np.isnan(pts[NECK, 0]) else pts[HEAD]
+                tr = self.tracks[p.id] = Track(
+                    id=p.id, first_t=f.t, first_xy=np.nan_to_num(body[:2])
+                )
+                born.append(tr)
+            tr.add(f.t, pts)
+        return born
+
+    def alive(self, t0: float, t1: float) -> list[Track]:
+        return [tr for tr in self.tracks.values() if tr.last_t >= t0 and tr.first_t <= t1]
+
+    def forget(self, track_id: str) -> None:
+        self.tracks.pop(track_id, None)
