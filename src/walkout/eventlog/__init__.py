@@ -3,13 +3,16 @@
 from walkout.eventlog.io import LogWriter, read_header, read_log
 from walkout.eventlog.jsonl import LogError
 from walkout.eventlog.records import (
+    COCO_KEYPOINTS,
     JOINTS,
     LOG_VERSION,
+    Ambiguity,
     AnyRecord,
     Credential,
     GateEntry,
     GatePass,
     Header,
+    KeypointFrame,
     PlateBatch,
     Recognition,
     RfidRead,
@@ -19,13 +22,16 @@ from walkout.eventlog.records import (
 )
 
 __all__ = [
+    "COCO_KEYPOINTS",
     "JOINTS",
     "LOG_VERSION",
+    "Ambiguity",
     "AnyRecord",
     "Credential",
     "GateEntry",
     "GatePass",
     "Header",
+    "KeypointFrame",
     "LogError",
     "LogWriter",
     "PlateBatch",

@@ -5,7 +5,8 @@ length><zstd frame>``. A block is one msgpack map holding up to ~1 MB of
 records: the records themselves (as in JSON Lines) minus their bulk, and the
 bulk in columns: every plate sample of the block as int32 centigrams, every
 joint as int32 millimetres, every joint score as a byte, each column
-byte-shuffled so zstd sees the slowly changing high bytes together. A reader
+byte-shuffled so zstd sees the slowly changing high bytes together; 2-D
+keypoints likewise (int32 tenths of a pixel, score bytes). A reader
 streams one block at a time in bounded memory. Values are exactly those of the
 JSON Lines encoding (the log's resolution: 0.01 g, 1 mm, 0.01, 1 us).
 """
@@ -22,13 +23,14 @@ import zstandard
 
 from walkout.eventlog.codec import RecordError, _base, from_obj, to_obj
 from walkout.eventlog.jsonl import LogError
-from walkout.eventlog.records import JOINTS, AnyRecord, PlateBatch
+from walkout.eventlog.records import COCO_KEYPOINTS, JOINTS, AnyRecord, PlateBatch
 
 MAGIC = b"WLOG\x00\x03\r\n"
 BLOCK_BYTES = 1 << 20
 _HDR = struct.Struct("<II")
 _MISSING = np.iinfo(np.int32).min
 _NJ = len(JOINTS)
+_NK = len(COCO_KEYPOINTS)
 _JOINT_BIT = {name: 1 << i for i, name in enumerate(JOINTS)}
 
 
@@ -49,6 +51,8 @@ class _Block:
         self.grams: list[np.ndarray] = []
         self.xyz: list[int] = []
         self.score: list[int] = []
+        self.kp_uv: list[np.ndarray] = []
+        self.kp_s: list[np.ndarray] = []
         self.plate_lists: list[list[str]] = []
         self._plist: dict[tuple[str, ...], int] = {}
         # id() -> (the list itself, index): holding the list keeps its id from being reused
@@ -92,9 +96,23 @@ class _Block:
                 packed.append([p["id"], mask])
             obj["people"] = packed
             self.size += len(packed) * 140 + 48
+        elif kind == "keypoints":
+            a = obj["people"]  # (n, 17, 3), already at the log's resolution
+            self.kp_uv.append(np.rint(a[..., :2].ravel() * 10.0).astype("<i4"))
+            self.kp_s.append(np.rint(a[..., 2].ravel() * 100.0).astype(np.uint8))
+            obj["people"] = len(a)
+            self.size += a.shape[0] * 90 + 48
         else:
             self.size += 128
         self.recs.append(obj)
+
+    def _keypoint_columns(self) -> dict[str, bytes]:
+        if not self.kp_uv:
+            return {}
+        return {
+            "kp": _shuffle(np.concatenate(self.kp_uv)),
+            "ks": np.concatenate(self.kp_s).tobytes(),
+        }
 
     def payload(self) -> bytes:
         if self.grams:
@@ -111,6 +129,7 @@ class _Block:
                 "g": _shuffle(g),
                 "j": _shuffle(np.asarray(self.xyz, dtype="<i4")),
                 "s": np.asarray(self.score, dtype=np.uint8).tobytes(),
+                **self._keypoint_columns(),
             },
             use_bin_type=True,
         )
@@ -120,7 +139,9 @@ def _decode_block(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
     g = _unshuffle(block["g"], "<i4") if block["g"] else np.empty(0, np.int32)
     xyz = _unshuffle(block["j"], "<i4") if block["j"] else np.empty(0, np.int32)
     sc = np.frombuffer(block["s"], dtype=np.uint8)
-    gi = ji = si = 0
+    kp = _unshuffle(block["kp"], "<i4") if block.get("kp") else np.empty(0, np.int32)
+    ks = np.frombuffer(block.get("ks", b""), dtype=np.uint8)
+    gi = ji = si = ki = 0
     lists = block.get("pl", [])
     for obj in block["recs"]:
         kind = obj.get("kind")
@@ -149,6 +170,13 @@ def _decode_block(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
                         si += 1
                 people.append({"id": pid, "joints": joints})
             obj["people"] = people
+        elif kind == "keypoints":
+            n = int(obj["people"]) * _NK
+            a = np.empty((n, 3))
+            a[:, :2] = kp[2 * ki : 2 * (ki + n)].reshape(n, 2) / 10.0
+            a[:, 2] = ks[ki : ki + n] / 100.0
+            ki += n
+            obj["people"] = a.reshape(-1, _NK, 3)
         yield obj
 
 

@@ -2,7 +2,7 @@
 
 Both encodings (JSON Lines and binary) carry exactly these objects, so a log
 converts between them without loss and the same run gives the same bytes.
-Resolution: times 1 us, grams 0.01 g, positions 1 mm, scores 0.01.
+Resolution: times 1 us, grams 0.01 g, positions 1 mm, pixels 0.1 px, scores 0.01.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from pydantic import ValidationError
 
 from walkout.eventlog.records import (
     RECORD_ADAPTER,
+    Ambiguity,
     AnyRecord,
     GateEntry,
     GatePass,
     Header,
+    KeypointFrame,
     PlateBatch,
     Recognition,
     RfidRead,
@@ -94,9 +96,29 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
             obj["hand"] = rec.hand
         obj["top"] = [[sku, round(float(s), 3)] for sku, s in rec.top]
         return obj
+    if isinstance(rec, KeypointFrame):
+        obj = _base(rec, "keypoints")
+        obj["people"] = round_keypoints(rec.people)
+        return obj
+    if isinstance(rec, Ambiguity):
+        obj = _base(rec, "ambiguity")
+        obj["tracks"] = list(rec.tracks)
+        obj["t_start"] = _t(rec.t_start)
+        obj["t_end"] = None if rec.t_end is None else _t(rec.t_end)
+        obj["min_distance_m"] = round(float(rec.min_distance_m), 3) + 0.0
+        return obj
     if isinstance(rec, Header):
         return rec.model_dump(mode="json")
     raise TypeError(f"not a log record: {type(rec).__name__}")
+
+
+def round_keypoints(people: np.ndarray) -> np.ndarray:
+    """(n, 17, 3) keypoints at the log's resolution: pixels 0.1 px, scores 0.01."""
+    a = np.asarray(people, dtype=np.float64).reshape(-1, 17, 3)
+    out = np.empty_like(a)
+    out[..., :2] = np.round(a[..., :2], 1)
+    out[..., 2] = np.round(a[..., 2], 2)
+    return out + 0.0
 
 
 def from_obj(obj: Any) -> AnyRecord:

@@ -67,6 +67,48 @@ Grams = Annotated[
     PlainSerializer(_grams_to_list, return_type=list),
 ]
 
+#: COCO-17 body keypoints, in the order every ``keypoints`` record lists them.
+COCO_KEYPOINTS: tuple[str, ...] = (
+    "nose",
+    "l_eye",
+    "r_eye",
+    "l_ear",
+    "r_ear",
+    "l_shoulder",
+    "r_shoulder",
+    "l_elbow",
+    "r_elbow",
+    "l_wrist",
+    "r_wrist",
+    "l_hip",
+    "r_hip",
+    "l_knee",
+    "r_knee",
+    "l_ankle",
+    "r_ankle",
+)
+
+
+def _to_keypoints(v: Any) -> np.ndarray:
+    try:
+        a = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"people must be lists of [u, v, score] ({e})") from None
+    if a.size == 0:
+        return np.empty((0, len(COCO_KEYPOINTS), 3))
+    if a.ndim != 3 or a.shape[1:] != (len(COCO_KEYPOINTS), 3):
+        raise ValueError(f"each person needs 17 keypoints [u, v, score], got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError("keypoints hold a non-finite value")
+    return a
+
+
+Keypoints = Annotated[
+    np.ndarray,
+    BeforeValidator(_to_keypoints),
+    PlainSerializer(lambda a: np.round(a, 2).tolist(), return_type=list),
+]
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -185,8 +227,37 @@ class Recognition(_Record):
     top: list[tuple[str, float]] = Field(min_length=1, max_length=10, description="(sku, score)")
 
 
+class KeypointFrame(_Record):
+    """One camera frame of a 2-D pose estimator: ``people[i][k]`` is COCO keypoint
+    ``k`` of detection ``i`` as ``[u, v, score]`` in pixels of the raw (distorted)
+    image; score 0 means not seen. Detections are anonymous: no ids, no faces,
+    no appearance."""
+
+    kind: Literal["keypoints"] = "keypoints"
+    people: Keypoints = Field(default_factory=lambda: np.empty((0, len(COCO_KEYPOINTS), 3)))
+
+
+class Ambiguity(_Record):
+    """Two tracks came too close to tell apart from ``t_start`` on (``t_end`` None:
+    still close). Events of either track in the window are less certain."""
+
+    kind: Literal["ambiguity"] = "ambiguity"
+    tracks: tuple[str, str]
+    t_start: float
+    t_end: float | None = None
+    min_distance_m: float = Field(ge=0, description="closest the two came in the window")
+
+
 Record = Annotated[
-    Header | PlateBatch | TrackFrame | GateEntry | GatePass | RfidRead | Recognition,
+    Header
+    | PlateBatch
+    | TrackFrame
+    | GateEntry
+    | GatePass
+    | RfidRead
+    | Recognition
+    | KeypointFrame
+    | Ambiguity,
     Field(discriminator="kind"),
 ]
 RECORD_ADAPTER: TypeAdapter[Any] = TypeAdapter(Record)
@@ -198,8 +269,20 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "pass": GatePass,
     "rfid": RfidRead,
     "recognition": Recognition,
+    "keypoints": KeypointFrame,
+    "ambiguity": Ambiguity,
 }
-AnyRecord = Header | PlateBatch | TrackFrame | GateEntry | GatePass | RfidRead | Recognition
+AnyRecord = (
+    Header
+    | PlateBatch
+    | TrackFrame
+    | GateEntry
+    | GatePass
+    | RfidRead
+    | Recognition
+    | KeypointFrame
+    | Ambiguity
+)
 
 
 _ALL_FIELDS: dict[type[Any], set[str]] = {}
