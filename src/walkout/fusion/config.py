@@ -31,6 +31,10 @@ class EngineConfig(BaseModel):
     stable_batches: int = Field(
         default=3, ge=1, description="0.2 s batches that must agree before a change ends"
     )
+    shaken_sd_g: float = Field(
+        default=15.0,
+        description="a shaken shelf can be calm (its level holding) with samples this scattered",
+    )
     stable_k: float = Field(
         default=3.0, description="a batch is calm when its sd is under this many noise sds"
     )
@@ -112,6 +116,12 @@ class EngineConfig(BaseModel):
         default=0.3, description="... falling off with distance at this scale"
     )
     encounter_m: float = Field(default=0.45, description="tracks closer than this may be confused")
+    collapse_m: float = Field(
+        default=0.25, description="tracks closer than bodies allow: the tracker lost them apart"
+    )
+    confusion_swap_p: float = Field(
+        default=0.5, description="after a collapse, the chance the ids came out swapped"
+    )
 
     # -- sessions ---------------------------------------------------------------------
     exit_radius_m: float = Field(

@@ -62,6 +62,7 @@ class DeviceDetector:
     tm: np.ndarray = field(init=False)
     big_step: np.ndarray = field(init=False)
     big_step_t: np.ndarray = field(init=False)
+    recent_means: deque[np.ndarray] = field(init=False)
     last_mean: np.ndarray = field(init=False)
     dead: np.ndarray = field(init=False)
     trace: deque[tuple[float, float, np.ndarray]] = field(init=False)
@@ -84,6 +85,7 @@ class DeviceDetector:
         self.tm = np.full(m, np.nan)
         self.big_step = np.zeros(m)
         self.big_step_t = np.full(m, np.nan)
+        self.recent_means = deque(maxlen=5)
 
     def feed(self, t: float, rate: float, grams: np.ndarray) -> list[PlateChange]:
         """One batch (samples x plates) whose first sample is at ``t``."""
@@ -162,8 +164,11 @@ class DeviceDetector:
             self.big_step_t[idx] = np.where(
                 steeper, t, self.big_step_t[idx]
             )  # between this batch and the last
-            calm = (sd[idx] < cfg.stable_k * self.sigma[idx] + 1.0) & (
-                step < np.maximum(4 * sig_mean[idx], 2.0)
+            # calm: the level holds from batch to batch, judged against the scatter of
+            # right now (a shelf someone stands at shakes, but its level does not move)
+            now_mean = np.maximum(sd[idx], self.sigma[idx]) * 1.5 / np.sqrt(k)
+            calm = (sd[idx] < np.maximum(cfg.stable_k * self.sigma[idx] + 1.0, cfg.shaken_sd_g)) & (
+                step < np.maximum(4 * now_mean, 2.0)
             )
             if ok is not None:
                 calm &= ok[idx]
@@ -179,8 +184,8 @@ class DeviceDetector:
                     post = self.calm_sum[j] / self.calm[j]
                     t1 = float(self.calm_t[j])
                     unstable = False
-                else:
-                    post = float(mean[j])
+                else:  # never calm: judge by the recent level, not the last batch
+                    post = float(np.median([m[j] for m in self.recent_means]))
                     t1 = t
                     unstable = True
                 delta = post - self.pre[j]
@@ -208,6 +213,7 @@ class DeviceDetector:
                 self.active[j] = False
                 self.calm[j] = 0
         self.last_mean = mean
+        self.recent_means.append(mean)
         return out
 
     def busy_since(self, plate_idx: int) -> float | None:

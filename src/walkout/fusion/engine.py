@@ -101,7 +101,9 @@ class Engine:
         elif isinstance(rec, TrackFrame):
             self._frame(rec, out)
         elif isinstance(rec, GateEntry):
-            self.sessions.on_entry(rec)
+            sess = self.sessions.on_entry(rec)
+            self.carts[sess.id] = Cart(session=sess.id)
+            out.append(self._session_out(sess))
         elif isinstance(rec, GatePass):
             self.sessions.on_pass(rec.device, rec.t, rec.direction)
         elif isinstance(rec, Recognition):
@@ -212,7 +214,9 @@ class Engine:
             if sess is not None:
                 self.carts[sess.id] = Cart(session=sess.id)
                 out.append(self._session_out(sess))
-        self.sessions.on_frame(rec.t, [self.tracks.tracks[p.id] for p in rec.people])
+        self.sessions.on_frame(
+            rec.t, [self.tracks.tracks[p.id] for p in rec.people], self.tracks.tracks
+        )
         if rec.t >= self._next_exit_check:
             self._next_exit_check = rec.t + EXIT_CHECK_S
             for sess in self.sessions.check_exits(rec.t, self.tracks.tracks):

@@ -1,16 +1,23 @@
 """Sessions: from a credential at the gate to a receipt at the exit.
 
-A credential admits up to ``admits`` people; the tracks born at that entry
-gate soon after join its session (a family on one phone). A track born at a
-gate with no credential left is someone who followed others in: they get a
-session of their own with no account. A track that appears away from the
-gates is a tracker losing and re-finding someone: it inherits the identity of
-a track lost nearby moments before.
+A session opens when a credential is shown; it admits up to ``admits`` people
+(a family on one phone). Each track born at the entry gate is matched to the
+credential whose people it most likely is, by when they file through the gate
+(people pass a second or so apart, right after their scan). When two queues
+interleave the match is uncertain, and the track carries that uncertainty as
+an identity split over sessions. A track born at a gate with no credential
+left is someone who followed others in: a session of their own, no account. A
+track that appears away from the gates is a tracker re-finding someone it lost:
+it inherits the identity of a track lost nearby moments before.
 
-Identity is the continuity of a track, and trackers do confuse people who
-pass close: every close pass between people of different sessions mixes their
-tracks' identities a little (by the tracker's swap odds at that distance), so
-probabilities stay honest after it.
+Trackers also confuse people who pass close. Two tracks that come closer than
+bodies can (they collapse onto each other) mark the tracker losing the two
+apart: after it, each track is as likely the other person, and the events of
+both go to a human. A close pass without a collapse leaves a small split of
+identity, by the tracker's swap odds at that distance. (Comparing the tracks'
+motion before and after, as trackers do, was tried and dropped: shoppers stop,
+turn and start at shelves, and constant-velocity tests flagged far more false
+swaps than true ones on the twin.)
 """
 
 from __future__ import annotations
@@ -28,6 +35,13 @@ from walkout.fusion.tracks import HEAD, Track
 LOST_AFTER_S = 1.0  # no frame for this long while others arrive: the track is gone
 RELINK_S = 10.0
 RELINK_M = 2.0
+PASS_GAP_S = 1.1  # people on one credential file through about this far apart
+PASS_AFTER_SCAN_S = 0.4
+PASS_SD_S = 0.3  # how closely people keep to that rhythm
+SCAN_SLACK_S = 0.3  # nobody passes on a credential before it is shown (clock slack aside)
+TAILGATE_PRIOR = 0.02
+NO_SHOW_S = 90.0  # a credential whose people never came in is closed after this
+MOTION_WINDOW = (0.4, 1.6)  # an encounter is settled this long after its closest moment
 
 
 @dataclass
@@ -38,7 +52,7 @@ class Admission:
     t: float
     gate: str
     remaining: int
-    session: str | None = None
+    session: str
 
 
 @dataclass
@@ -58,6 +72,8 @@ class SessionState:
 
 @dataclass
 class Encounter:
+    a: str
+    b: str
     t0: float
     d_min: float
     t_min: float
@@ -71,9 +87,10 @@ class Sessions:
         self.exits = {g.id: g.midpoint() for g in store.gates_of_kind("exit")}
         self.admissions: list[Admission] = []
         self.by_id: dict[str, SessionState] = {}
-        self.of_track: dict[str, str] = {}  # the session a track was admitted to
+        self.of_track: dict[str, str] = {}  # the session a track most likely belongs to
         self.identity: dict[str, list[tuple[float, dict[str, float]]]] = {}
         self.encounters: dict[tuple[str, str], Encounter] = {}
+        self.resolving: list[Encounter] = []
         self.lost: dict[str, float] = {}
         self.active: dict[str, None] = {}  # tracks neither gone nor lost (insertion-ordered set)
         self._n = 0
@@ -81,7 +98,9 @@ class Sessions:
 
     # -- gate --------------------------------------------------------------------
 
-    def on_entry(self, rec: GateEntry) -> None:
+    def on_entry(self, rec: GateEntry) -> SessionState:
+        """A credential at the gate opens its session at once."""
+        sess = self._new_session(rec.t, rec.credential.token, rec.credential.kind, rec.admits)
         self.admissions.append(
             Admission(
                 token=rec.credential.token,
@@ -90,21 +109,25 @@ class Sessions:
                 t=rec.t,
                 gate=rec.device,
                 remaining=rec.admits,
+                session=sess.id,
             )
         )
+        return sess
 
     def on_pass(self, device: str, t: float, direction: str) -> None:
         self.passes[f"{device}:{direction}"].append(t)
 
-    def _new_session(self, t: float, adm: Admission | None) -> SessionState:
+    def _new_session(
+        self, t: float, token: str | None, kind: str | None, admits: int
+    ) -> SessionState:
         self._n += 1
         s = SessionState(
             id=f"S{self._n:06d}",
-            token=adm.token if adm else None,
-            credential=adm.kind if adm else None,
-            admits=adm.admits if adm else 1,
+            token=token,
+            credential=kind,
+            admits=admits,
             t_enter=t,
-            staff=bool(adm and adm.kind == "staff"),
+            staff=kind == "staff",
         )
         self.by_id[s.id] = s
         return s
@@ -112,60 +135,65 @@ class Sessions:
     # -- tracks ------------------------------------------------------------------
 
     def on_born(self, tr: Track, tracks: dict[str, Track]) -> SessionState | None:
-        """Give a new track its session; returns the session when it is new."""
+        """Give a new track its session; returns a session opened for it (no credential)."""
         cfg = self.cfg
         near_gate = min(
             (float(np.linalg.norm(tr.first_xy - g)) for g in self.entries.values()), default=np.inf
         )
-        if near_gate > cfg.gate_radius_m:
-            # re-found after a loss? inherit from the track lost closest by
-            best = None
-            for tid, t_lost in self.lost.items():
-                old = tracks.get(tid)
-                if old is None or tr.first_t - t_lost > RELINK_S:
-                    continue
-                d = float(np.linalg.norm(old.last_xy - tr.first_xy))
-                if d < RELINK_M and (best is None or d < best[0]):
-                    best = (d, tid)
-            if best is not None:
-                old_id = best[1]
-                self.lost.pop(old_id, None)
-                self.of_track[tr.id] = self.of_track[old_id]
-                self.identity[tr.id] = [(tr.first_t, dict(self.identity_at(old_id, tr.first_t)))]
-                sess = self.by_id[self.of_track[tr.id]]
-                sess.tracks.append(tr.id)
-                sess.exited.add(old_id)
-                self.active[tr.id] = None
-                return None
-        gate = (
-            min(self.entries, key=lambda g: float(np.linalg.norm(tr.first_xy - self.entries[g])))
-            if self.entries
-            else ""
-        )
-        adm = None
+        if near_gate > cfg.gate_radius_m and self._relink(tr, tracks):
+            return None
+        t = tr.first_t
+        weights: dict[str, float] = {}
+        chosen: dict[str, Admission] = {}
         for a in self.admissions:
-            if (
-                a.remaining > 0
-                and a.t - 3.0 <= tr.first_t <= a.t + cfg.admit_window_s
-                and (a.gate == gate or len(self.entries) == 1)
-            ):
-                adm = a
-                break
+            if a.remaining <= 0 or not (a.t - SCAN_SLACK_S <= t <= a.t + cfg.admit_window_s):
+                continue
+            due = a.t + PASS_AFTER_SCAN_S + PASS_GAP_S * (a.admits - a.remaining)
+            lag = abs(t - due)
+            # mostly on time; sometimes someone dawdles
+            w = 0.9 * float(np.exp(-lag / PASS_SD_S)) + 0.1 * float(np.exp(-lag / 3.0))
+            if w > weights.get(a.session, 0.0):
+                weights[a.session] = w
+                chosen[a.session] = a
         new = None
-        if adm is not None and adm.session is not None:
-            sess = self.by_id[adm.session]
+        if not weights or max(weights.values()) < TAILGATE_PRIOR:
+            sess = new = self._new_session(t, None, None, 1)  # came in on nobody's credential
+            ident = {sess.id: 1.0}
         else:
-            sess = new = self._new_session(tr.first_t, adm)
-            if adm is not None:
-                adm.session = sess.id
-        if adm is not None:
-            adm.remaining -= 1
+            total = sum(weights.values()) + TAILGATE_PRIOR * 0.1
+            best = max(weights, key=lambda k: (weights[k], k))
+            chosen[best].remaining -= 1
+            sess = self.by_id[best]
+            ident = {k: v / total for k, v in weights.items() if v / total >= 0.005}
+            norm = sum(ident.values())
+            ident = {k: v / norm for k, v in ident.items()}
         sess.tracks.append(tr.id)
         self.of_track[tr.id] = sess.id
         self.active[tr.id] = None
-        self.identity[tr.id] = [(tr.first_t, {sess.id: 1.0})]
-        self.admissions = [a for a in self.admissions if a.remaining > 0 and tr.first_t - a.t < 600]
+        self.identity[tr.id] = [(t, ident)]
         return new
+
+    def _relink(self, tr: Track, tracks: dict[str, Track]) -> bool:
+        """A track born mid-store: the tracker re-found someone it lost nearby."""
+        best = None
+        for tid, t_lost in self.lost.items():
+            old = tracks.get(tid)
+            if old is None or tr.first_t - t_lost > RELINK_S:
+                continue
+            d = float(np.linalg.norm(old.last_xy - tr.first_xy))
+            if d < RELINK_M and (best is None or d < best[0]):
+                best = (d, tid)
+        if best is None:
+            return False
+        old_id = best[1]
+        self.lost.pop(old_id, None)
+        self.of_track[tr.id] = self.of_track[old_id]
+        self.identity[tr.id] = [(tr.first_t, dict(self.identity_at(old_id, tr.first_t)))]
+        sess = self.by_id[self.of_track[tr.id]]
+        sess.tracks.append(tr.id)
+        sess.exited.add(old_id)
+        self.active[tr.id] = None
+        return True
 
     def identity_at(self, track: str, t: float) -> dict[str, float]:
         hist = self.identity.get(track)
@@ -179,56 +207,65 @@ class Sessions:
                 break
         return cur
 
-    def on_frame(self, t: float, tracks: list[Track]) -> None:
-        """Close passes between people of different sessions blur who is who."""
-        cfg = self.cfg
-        live = [tr for tr in tracks if tr.last_t == t and tr.id in self.of_track]
-        if len(live) < 2:
-            self._end_encounters(t, set())
-            return
-        xy = np.array([tr.joints[(tr.n - 1) % len(tr.times), HEAD, :2] for tr in live])
-        d = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2)
-        close = np.argwhere(np.triu(d < cfg.encounter_m, k=1))
-        seen: set[tuple[str, str]] = set()
-        for i, j in close:
-            a, b = live[i].id, live[j].id
-            if self.of_track[a] == self.of_track[b]:
-                continue
-            key = (a, b) if a < b else (b, a)
-            seen.add(key)
-            e = self.encounters.get(key)
-            dij = float(d[i, j])
-            if e is None:
-                self.encounters[key] = Encounter(t0=t, d_min=dij, t_min=t)
-            elif dij < e.d_min:
-                e.d_min, e.t_min = dij, t
-        self._end_encounters(
-            t, seen, far={(live[i].id, live[j].id) for i, j in np.argwhere(d > 2 * cfg.encounter_m)}
-        )
+    # -- close passes ------------------------------------------------------------------
 
-    def _end_encounters(
-        self, t: float, seen: set[tuple[str, str]], far: set[tuple[str, str]] | None = None
-    ) -> None:
+    def on_frame(self, t: float, frame_tracks: list[Track], tracks: dict[str, Track]) -> None:
         cfg = self.cfg
+        live = [tr for tr in frame_tracks if tr.last_t == t and tr.id in self.of_track]
+        seen: set[tuple[str, str]] = set()
+        far: set[tuple[str, str]] = set()
+        if len(live) >= 2:
+            xy = np.array([tr.joints[(tr.n - 1) % len(tr.times), HEAD, :2] for tr in live])
+            d = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2)
+            for i, j in np.argwhere(np.triu(d < cfg.encounter_m, k=1)):
+                a, b = live[i].id, live[j].id
+                if self.of_track[a] == self.of_track[b]:
+                    continue
+                key = (a, b) if a < b else (b, a)
+                seen.add(key)
+                e = self.encounters.get(key)
+                dij = float(d[i, j])
+                if e is None:
+                    self.encounters[key] = Encounter(a=key[0], b=key[1], t0=t, d_min=dij, t_min=t)
+                elif dij < e.d_min:
+                    e.d_min, e.t_min = dij, t
+            far = {
+                (live[i].id, live[j].id) if live[i].id < live[j].id else (live[j].id, live[i].id)
+                for i, j in np.argwhere(np.triu(d > 2 * cfg.encounter_m, k=1))
+            }
         for key in list(self.encounters):
             if key in seen:
                 continue
-            a, b = key
-            if (
-                far is not None
-                and (a, b) not in far
-                and (b, a) not in far
-                and t - self.encounters[key].t0 < 5.0
-            ):
-                continue  # still near each other
-            e = self.encounters.pop(key)
+            e = self.encounters[key]
+            if key not in far and t - e.t0 < 5.0:
+                continue  # near each other still (or one missed a frame)
+            self.resolving.append(self.encounters.pop(key))
+        keep = []
+        for e in self.resolving:
+            if t < e.t_min + MOTION_WINDOW[1]:
+                keep.append(e)
+            else:
+                self._resolve(e, tracks)
+        self.resolving = keep
+
+    def _resolve(self, e: Encounter, tracks: dict[str, Track]) -> None:
+        """Could the tracker have swapped these two? Bodies cannot come closer than
+        about a shoulder's width; two tracks that did were the tracker losing them
+        apart (a coin toss which id went where). Otherwise, the tracker's own odds
+        at that distance."""
+        cfg = self.cfg
+        if e.d_min < cfg.collapse_m:
+            p = cfg.confusion_swap_p
+        else:
             p = cfg.swap_at_contact * float(np.exp(-((max(e.d_min, 0.35) / cfg.swap_scale_m) ** 2)))
-            da, db = self.identity_at(a, e.t_min), self.identity_at(b, e.t_min)
-            keys = set(da) | set(db)
-            na = {k: (1 - p) * da.get(k, 0.0) + p * db.get(k, 0.0) for k in keys}
-            nb = {k: (1 - p) * db.get(k, 0.0) + p * da.get(k, 0.0) for k in keys}
-            self.identity.setdefault(a, []).append((e.t_min, na))
-            self.identity.setdefault(b, []).append((e.t_min, nb))
+        if p < 1e-4:
+            return
+        da, db = self.identity_at(e.a, e.t_min), self.identity_at(e.b, e.t_min)
+        keys = sorted(set(da) | set(db))
+        na = {k: (1 - p) * da.get(k, 0.0) + p * db.get(k, 0.0) for k in keys}
+        nb = {k: (1 - p) * db.get(k, 0.0) + p * da.get(k, 0.0) for k in keys}
+        self.identity.setdefault(e.a, []).append((e.t_min, na))
+        self.identity.setdefault(e.b, []).append((e.t_min, nb))
 
     # -- exits -----------------------------------------------------------------------
 
@@ -248,9 +285,7 @@ class Sessions:
             if d_exit <= cfg.exit_radius_m:
                 sess.exited.add(tid)
                 sess.t_exit = max(sess.t_exit or tr.last_t, tr.last_t)
-                if set(sess.tracks) <= sess.exited and not sess.closed:
-                    sess.closed = True
-                    closed.append(sess)
+                closed += self._maybe_close(sess)
             else:
                 self.lost[tid] = tr.last_t
         # a track lost for good is as good as gone: its session may close without it
@@ -259,20 +294,25 @@ class Sessions:
                 del self.lost[tid]
                 sess = self.by_id[self.of_track[tid]]
                 sess.exited.add(tid)
-                if set(sess.tracks) <= sess.exited and not sess.closed:
+                sess.t_exit = sess.t_exit or t_lost
+                closed += self._maybe_close(sess)
+        # credentials whose people never came in
+        for a in list(self.admissions):
+            if t - a.t > NO_SHOW_S:
+                self.admissions.remove(a)
+                sess = self.by_id.get(a.session)
+                if sess is not None and not sess.tracks and not sess.closed:
                     sess.closed = True
-                    sess.t_exit = sess.t_exit or t_lost
+                    sess.t_exit = a.t
                     closed.append(sess)
         return closed
 
-    def forget(self, sess: SessionState) -> None:
-        """A session whose receipt is out: drop what only it needed."""
-        for tid in sess.tracks:
-            self.identity.pop(tid, None)
-            self.of_track.pop(tid, None)
-            self.active.pop(tid, None)
-            self.lost.pop(tid, None)
-        self.by_id.pop(sess.id, None)
+    def _maybe_close(self, sess: SessionState) -> list[SessionState]:
+        waiting = any(a.session == sess.id and a.remaining > 0 for a in self.admissions)
+        if set(sess.tracks) <= sess.exited and not sess.closed and not waiting:
+            sess.closed = True
+            return [sess]
+        return []
 
     def close_all(self, t: float) -> list[SessionState]:
         out = []
@@ -282,3 +322,12 @@ class Sessions:
                 sess.t_exit = sess.t_exit or t
                 out.append(sess)
         return out
+
+    def forget(self, sess: SessionState) -> None:
+        """A session whose receipt is out: drop what only it needed."""
+        for tid in sess.tracks:
+            self.identity.pop(tid, None)
+            self.of_track.pop(tid, None)
+            self.active.pop(tid, None)
+            self.lost.pop(tid, None)
+        self.by_id.pop(sess.id, None)

@@ -99,6 +99,7 @@ def joints(
 
     crouch = np.zeros(n)
     lean = np.zeros(n)
+    lean_dir = fwd.copy()
     targets = [np.full((n, 3), np.nan), np.full((n, 3), np.nan)]
     weights = [np.zeros(n), np.zeros(n)]
     sho_h = 0.81 * height
@@ -114,8 +115,13 @@ def joints(
             crouch = np.maximum(crouch, w * float(np.clip(0.85 - m.target[2], 0.0, 0.8)))
             side = 0.19 if m.hand == LEFT else -0.19
             sho_xy = pos + left * side
-            reach = np.linalg.norm(tgt[:, :2] - sho_xy, axis=1)
-            lean = np.maximum(lean, w * np.clip(reach - 0.45, 0.0, 0.4))
+            to = tgt[:, :2] - sho_xy
+            reach = np.linalg.norm(to, axis=1)
+            # a far item: lean towards it, even step in, but never onto it
+            amount = w * np.clip(reach - 0.45, 0.0, 0.8)
+            more = amount > lean
+            lean_dir = np.where(more[:, None], to / np.maximum(reach, 1e-9)[:, None], lean_dir)
+            lean = np.maximum(lean, amount)
         else:
             f, lft, z = m.target
             txy = pos + fwd * f + left * lft
@@ -126,7 +132,7 @@ def joints(
         weights[m.hand] = np.maximum(cur_w, w)
 
     out = np.empty((n, 10, 3))
-    lean_xy = fwd * lean[:, None]
+    lean_xy = lean_dir * lean[:, None]
     drop = crouch
     out[:, HEAD, :2] = pos + lean_xy * 1.0
     out[:, HEAD, 2] = height - 0.11 - drop - 0.15 * lean

@@ -100,6 +100,19 @@ class NavGrid:
         iy, ix = self.cell(xy)
         return bool(self.free[iy, ix])
 
+    def standable(self, layout: Layout, clearance: float = 0.12):  # type: ignore[no-untyped-def]
+        """A test for "a body can be here", looser than walking routes (bodies may
+        brush past a shelf; routes keep a body's width off it)."""
+        tight = self._rasterise(layout, clearance)
+
+        def ok(xy: np.ndarray) -> bool:
+            if np.isnan(xy).any():
+                return True
+            iy, ix = self.cell(xy)
+            return bool(tight[iy, ix])
+
+        return ok
+
     def nearest_free(self, xy: np.ndarray, max_m: float = 3.0) -> np.ndarray:
         """The free cell centre closest to ``xy`` (itself if free)."""
         iy, ix = self.cell(xy)

@@ -57,6 +57,7 @@ class Planner:
         self.skus = [skus[i] for i in order]
         self.popularity = w / w.sum()
         self._stand_xy: dict[int, np.ndarray] = {}
+        self._gate_free: dict[str, float] = {}
         n_acc = max(50, int(scenario.arrivals.peak_for(floor_area) * 4))
         self.accounts = [f"acct-{i:05d}" for i in range(n_acc)]
         self.cards = {a: f"card-{ids.bytes(8).hex()}" for a in self.accounts}
@@ -190,12 +191,16 @@ class Planner:
 
     # -- sessions --------------------------------------------------------------------
 
-    def enter(self, sess: SessionPlan, t: float) -> tuple[np.ndarray, float]:
+    def enter(self, sess: SessionPlan, t: float, queue: bool = True) -> tuple[np.ndarray, float]:
+        """Through an entry gate one at a time: a group arriving while the gate is
+        busy waits its turn (a tailgater, by definition, does not)."""
         gates = self.layout.store.gates_of_kind("entry")
         g = gates[int(self.rng.integers(len(gates)))]
         inside = self.nav.nearest_free(g.midpoint() + g.inward() * 0.8)
         outside = g.midpoint() - g.inward() * 0.4
         heading = float(np.arctan2(g.inward()[1], g.inward()[0]))
+        if queue:
+            t = max(t, self._gate_free.get(g.id, -np.inf))
         t_last = t
         for i, p in enumerate(sess.people):
             t0 = t + 1.1 * i
@@ -208,6 +213,9 @@ class Planner:
             )
             t_last = max(t_last, t0 + 0.4 + float(np.linalg.norm(spot - outside)) / 1.1)
             p.kf.add(t_last, spot, heading)
+        self._gate_free[g.id] = max(
+            self._gate_free.get(g.id, -np.inf), t + 1.1 * len(sess.people) + 0.8
+        )
         return inside, t_last
 
     def leave(self, sess: SessionPlan, t: float, speed: float) -> None:
@@ -347,7 +355,7 @@ class Planner:
         p = self.person(sess, "tailgater")
         speed = float(self.rng.uniform(*self.sc.arrivals.walk_speed))
         last_in = max(q.t_in for q in host.people)
-        here, t_now = self.enter(sess, last_in + 0.9 - 0.4 / 1.1)
+        here, t_now = self.enter(sess, last_in + 0.9 - 0.4 / 1.1, queue=False)
         intents = self.shopping_list(int(self.rng.integers(1, 4)))
         t_now = run_stops(self, sess, self.order_stops(here, intents), t_now, speed)
         self.leave(sess, t_now, speed)

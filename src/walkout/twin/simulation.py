@@ -101,7 +101,13 @@ class Simulation:
             self.layout, scenario.loadcells, scenario.clocks, s_cells, dev_clocks, self.shelves.load
         )
         self.env = Envelopes(self.layout, self.bank.devices)
-        self.tracker = TrackerModel(scenario.tracker, scenario.clocks, s_track, self.clocks.clock())
+        self.tracker = TrackerModel(
+            scenario.tracker,
+            scenario.clocks,
+            s_track,
+            self.clocks.clock(),
+            walkable=self.nav.standable(self.layout),
+        )
         self.world = World(
             self.layout, self.shelves, self.tracker, scenario, s_world, self.clocks, self._truth
         )

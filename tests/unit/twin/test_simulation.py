@@ -167,7 +167,7 @@ def test_walking_never_passes_through_fixtures(mini_run: Run) -> None:
     assert len(necks) > 1000
     d = np.array([_distance_to_fixtures(lay, xy) for xy in necks])
     assert d.min() > 0.0  # never inside a fixture, even with tracker jitter and leaning in to reach
-    assert np.mean(d < 0.2) < 0.02
+    assert np.mean(d < 0.2) < 0.05  # leaning in to reach brings the neck over the shelf edge
 
 
 def test_hard_run_shows_its_behaviours(mini_run: Run) -> None:
@@ -240,4 +240,4 @@ def test_identity_swaps_are_smooth_not_jumps(mini) -> None:
                 if p.id in last and r.t - last[p.id][0] < 0.1:
                     worst = max(worst, float(np.linalg.norm(xy - last[p.id][1])))
                 last[p.id] = (r.t, xy)
-    assert worst < 0.3, worst
+    assert worst < 0.4, worst  # a teleporting swap jumps by the distance between people (> 0.45 m)
