@@ -11,8 +11,9 @@ action's weight change falls within the event, widened by ``tol`` seconds on
 each side. An event may explain several actions (the engine merged them); an
 action goes to one event only. Pairs are taken greedily, nearest in time
 first (time outside the event's span, then a differing op, then plates
-unlike the action's, then distance to the span's middle): first one action per event, then the actions left over
-join the nearest event (a merge).
+unlike the action's, then, between the parts of one split event, a part given
+to another shopper, then distance to the span's middle): first one action per
+event, then the actions left over join the nearest event (a merge).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def match_events(
     events: Iterable[ShelfEvent],
     actions: Iterable[TruthAction],
     tol: float = DEFAULT_TOLERANCE_S,
+    sessions: SessionMatch | None = None,
 ) -> EventMatch:
     shelves: dict[tuple[str, int], list[tuple[float, ShelfEvent, set[int]]]] = defaultdict(list)
     longest: dict[tuple[str, int], float] = defaultdict(float)
@@ -123,7 +125,7 @@ def match_events(
     for lst in shelves.values():
         lst.sort(key=lambda x: (x[0], x[1].id))
     starts = {k: [x[0] for x in v] for k, v in shelves.items()}
-    pairs: list[tuple[float, int, float, float, str, str]] = []
+    pairs: list[tuple[float, int, float, int, float, str, str]] = []
     acts = {a.id: a for a in actions}
     for a in acts.values():
         for key, plates in _where(a.plates).items():
@@ -137,7 +139,16 @@ def match_events(
                 if gap > tol or not _near(plates, eplates):
                     continue
                 mid = abs(a.t_change - (e.t_start + e.t_end) / 2)
-                pairs.append((gap, int(e.op != a.op), _unlike(plates, eplates), mid, a.id, e.id))
+                # the parts of one split event share span and plates: each part goes
+                # to the action of the shopper it was given to, if there is one
+                other = int(
+                    e.parent is not None
+                    and sessions is not None
+                    and sessions.engine_to_truth.get(e.session or "") != a.session
+                )
+                pairs.append(
+                    (gap, int(e.op != a.op), _unlike(plates, eplates), other, mid, a.id, e.id)
+                )
     pairs.sort()
     out = EventMatch()
     # first every event gets its nearest action, then the rest join the event nearest them

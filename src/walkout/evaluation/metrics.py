@@ -49,7 +49,7 @@ def evaluate_truth(
 ) -> EvalResult:
     ri = index_run(run)
     sm = match_sessions(ri.sessions.values(), truth.sessions.values())
-    em = match_events(ri.events.values(), truth.actions, tol)
+    em = match_events(ri.events.values(), truth.actions, tol, sm)
     with_attr = ri.has_attribution
     scored = truth.scored
     receipts: dict[str, Receipt | None] = {}

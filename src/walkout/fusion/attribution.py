@@ -19,7 +19,8 @@ from walkout.fusion.config import EngineConfig
 from walkout.fusion.tracks import HANDS, TrackBuffer
 
 ABOVE_M = 0.45  # hands grip items up to this far above the shelf
-FRONT_M = 0.12  # ... and this far in front of its edge
+FRONT_M = 0.03  # ... and this far in front of its edge (a hand that took is over the plate)
+SMOOTH = 3  # hand positions are averaged over this many frames (0.2 s): one frame's jitter is not a reach
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,26 @@ def closest_approach(
         ts, js = tr.window(t0, t1)
         if len(ts) == 0:
             continue
-        d = reg.distance(js[:, HANDS, :])  # (frames, hands)
+        d = reg.distance(_smoothed(js[:, HANDS, :]))  # (frames, hands)
         d = np.where(np.isnan(d), np.inf, d)
         k = np.unravel_index(int(np.argmin(d)), d.shape)
         out[tr.id] = (float(d[k]), float(ts[k[0]]))
     return out
+
+
+def _smoothed(pts: np.ndarray) -> np.ndarray:
+    """Running mean over SMOOTH frames (frames, joints, 3), ignoring missing joints."""
+    if len(pts) < SMOOTH:
+        return pts
+    ok = ~np.isnan(pts)
+    v = np.where(ok, pts, 0.0)
+    c = np.cumsum(v, axis=0)
+    n = np.cumsum(ok, axis=0)
+    c[SMOOTH:] = c[SMOOTH:] - c[:-SMOOTH]
+    n[SMOOTH:] = n[SMOOTH:] - n[:-SMOOTH]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = c / n
+    return np.where(n > 0, out, np.nan)
 
 
 def track_probabilities(

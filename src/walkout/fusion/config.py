@@ -109,15 +109,22 @@ class EngineConfig(BaseModel):
         default=20.0, description="a credential admits people for this long"
     )
     swap_at_contact: float = Field(
-        default=0.03,
-        description="tracker's chance of exchanging two ids when people touch; calibrate per tracker",
+        default=0.003,
+        description=(
+            "tracker's chance of exchanging two ids when people touch without the tracks"
+            " visibly collapsing onto each other; calibrate per tracker"
+        ),
     )
     swap_scale_m: float = Field(
         default=0.3, description="... falling off with distance at this scale"
     )
     encounter_m: float = Field(default=0.45, description="tracks closer than this may be confused")
     collapse_m: float = Field(
-        default=0.25, description="tracks closer than bodies allow: the tracker lost them apart"
+        default=0.18,
+        description=(
+            "tracks closer than bodies allow (averaged over a third of a second):"
+            " the tracker lost them apart"
+        ),
     )
     confusion_swap_p: float = Field(
         default=0.5, description="after a collapse, the chance the ids came out swapped"

@@ -60,7 +60,7 @@ class DeviceDetector:
     calm_t: np.ndarray = field(init=False)
     calm_sd: np.ndarray = field(init=False)
     tm: np.ndarray = field(init=False)
-    big_step: np.ndarray = field(init=False)
+    big_step: np.ndarray = field(init=False)  # (plates, 2): biggest 0.2-s fall, rise
     big_step_t: np.ndarray = field(init=False)
     recent_means: deque[np.ndarray] = field(init=False)
     last_mean: np.ndarray = field(init=False)
@@ -83,8 +83,8 @@ class DeviceDetector:
         self.trace = deque(maxlen=TRACE_BATCHES)
         self.calm_sd = np.zeros(m)
         self.tm = np.full(m, np.nan)
-        self.big_step = np.zeros(m)
-        self.big_step_t = np.full(m, np.nan)
+        self.big_step = np.zeros((m, 2))
+        self.big_step_t = np.full((m, 2), np.nan)
         self.recent_means = deque(maxlen=5)
 
     def feed(self, t: float, rate: float, grams: np.ndarray) -> list[PlateChange]:
@@ -135,8 +135,11 @@ class DeviceDetector:
             self.t0[idx] = t + first / rate
             moved_now = np.abs(dev[idx]) > np.maximum(cfg.on_k * sig_mean[idx], cfg.on_min_g)
             self.tm[idx] = np.where(moved_now, t + first / rate, np.nan)
-            self.big_step[idx] = np.abs(dev[idx])
-            self.big_step_t[idx] = t + k / (2 * rate)
+            rise = (dev[idx] > 0).astype(int)
+            self.big_step[idx] = 0.0
+            self.big_step_t[idx] = np.nan
+            self.big_step[idx, rise] = np.abs(dev[idx])
+            self.big_step_t[idx, rise] = t + k / (2 * rate)
             self.pre[idx] = self.level[idx]
             self.peak[idx] = dev[idx]
             self.calm[idx] = 0
@@ -158,12 +161,14 @@ class DeviceDetector:
                 self.tm[jj] = t + first / rate
             bigger = np.abs(d) > np.abs(self.peak[idx])
             self.peak[idx] = np.where(bigger, d, self.peak[idx])
-            step = np.abs(mean[idx] - self.last_mean[idx])
-            steeper = step > self.big_step[idx]
-            self.big_step[idx] = np.where(steeper, step, self.big_step[idx])
-            self.big_step_t[idx] = np.where(
-                steeper, t, self.big_step_t[idx]
-            )  # between this batch and the last
+            signed = mean[idx] - self.last_mean[idx]
+            step = np.abs(signed)
+            # the biggest fall and the biggest rise, apart: a lean's press is not the lift
+            rise = (signed > 0).astype(int)
+            steeper = step > self.big_step[idx, rise]
+            jj, rr = idx[steeper], rise[steeper]
+            self.big_step[jj, rr] = step[steeper]
+            self.big_step_t[jj, rr] = t  # between this batch and the last
             # calm: the level holds from batch to batch, judged against the scatter of
             # right now (a shelf someone stands at shakes, but its level does not move)
             now_mean = np.maximum(sd[idx], self.sigma[idx]) * 1.5 / np.sqrt(k)
@@ -205,8 +210,8 @@ class DeviceDetector:
                             peak=float(self.peak[j]),
                             unstable=unstable,
                             tm=None if np.isnan(self.tm[j]) else float(self.tm[j]),
-                            ts=None if np.isnan(self.big_step_t[j]) else float(self.big_step_t[j]),
-                            step=float(self.big_step[j]),
+                            ts=_when(self.big_step_t[j], delta),
+                            step=float(self.big_step[j, int(delta > 0)]),
                         )
                     )
                 self.level[j] = post
@@ -232,3 +237,11 @@ class DeviceDetector:
         if not ts:
             return np.empty(0), np.empty((0, len(self.plates)))
         return np.concatenate(ts), np.concatenate(xs)
+
+
+def _when(step_t: np.ndarray, delta: float) -> float | None:
+    """When the weight moved fastest the way it went in the end (else the other way)."""
+    mine, other = step_t[int(delta > 0)], step_t[int(delta <= 0)]
+    if not np.isnan(mine):
+        return float(mine)
+    return None if np.isnan(other) else float(other)

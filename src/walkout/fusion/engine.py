@@ -46,11 +46,14 @@ from walkout.fusion.outputs import (
 from walkout.fusion.planogram import LivePlanogram
 from walkout.fusion.products import UNKNOWN, rank
 from walkout.fusion.sessions import Sessions, SessionState
+from walkout.fusion.steps import assign_units, find_steps
 from walkout.fusion.tracks import HANDS, TrackBuffer
 
 ENGINE_VERSION = 1
 NO_TRACKER_WAIT_S = 2.0  # with no tracker in the log, decide this long after a change
 EXIT_CHECK_S = 0.5
+PHANTOM_S = 60.0  # unexplained weight is remembered this long
+STEP_HAND_S = 0.25  # the hand that made a jump of the weight was in the shelf this close to it
 
 
 class Engine:
@@ -69,6 +72,9 @@ class Engine:
         self.recognitions: deque[Recognition] = deque(maxlen=2000)
         self.rfid: deque[RfidRead] = deque(maxlen=2000)
         self.evidence: dict[str, dict[str, Any]] = {}
+        self.phantoms: dict[
+            str, tuple[float, float]
+        ] = {}  # plate -> (unexplained grams on it, since)
         self.to_finalize: list[SessionState] = []
         self.now = -np.inf
         self.plates_now = -np.inf
@@ -278,10 +284,27 @@ class Engine:
             cands |= set(held)
             if not self.cfg.use_layout:
                 cands = set(self.products)
+            if self._staff_likely(sess_p):
+                held = None  # staff put back stock from the stockroom, not from a cart
         recog = self._recognition(who, ev.t0, ev.t1)
         hyps = rank(grams, mass, cands, self.products, self.plan, self.cfg, recog, held)
+        if take and hyps[0][0][0][0] == UNKNOWN:
+            # weight that came onto these plates unexplained (a hand, an arm, a bag)
+            # may be what is leaving with the item: try without it
+            ghost = self._phantom_on(known_plates, ev.t0)
+            if ghost > 0 and grams - ghost > 0:
+                retry = rank(
+                    grams - ghost, mass, cands, self.products, self.plan, self.cfg, recog, held
+                )
+                if retry[0][0][0][0] != UNKNOWN:
+                    hyps = retry
+                    self._clear_phantom(known_plates)
         best_items, _p_best = hyps[0]
         skus = [s for s, _ in best_items if s != UNKNOWN]
+        if skus and sum(q for _, q in best_items) > 1:
+            parts = self._by_steps(ev, plates, take, hyps)
+            if parts:  # the units left in separate lifts: each lift its own hand
+                return parts
         if len(skus) > 1:  # two products at once: each part may have its own taker
             return self._split(ev, hyps, take)
         if len(skus) == 1 and best_items[0][1] > 1:
@@ -289,6 +312,21 @@ class Engine:
             if len(hands) > 1:  # several units and several hands in the shelf: one each
                 return self._share(ev, plates, take, hyps, hands)
         return [self._commit(ev, plates, take, hyps, who, sess_p)]
+
+    def _staff_likely(self, sess_p: dict[str | None, float]) -> bool:
+        staff = sum(
+            p
+            for sid, p in sess_p.items()
+            if sid and sid in self.sessions.by_id and self.sessions.by_id[sid].staff
+        )
+        return staff > 0.5
+
+    def _phantom_on(self, plates: list[str], t: float) -> float:
+        return sum(g for p, (g, t0) in self.phantoms.items() if p in plates and t - t0 < PHANTOM_S)
+
+    def _clear_phantom(self, plates: list[str]) -> None:
+        for p in plates:
+            self.phantoms.pop(p, None)
 
     def _hands_in(self, who: dict[str | None, float], t: float) -> list[str]:
         """Tracks of different sessions whose hands were all but certainly in the shelf."""
@@ -316,15 +354,7 @@ class Engine:
         out = []
         for i, tid in enumerate(takers):
             units = 1 + (q - len(takers) if i == 0 else 0)
-            part = PendingEvent(
-                id=f"{ev.id}.{i + 1}",
-                fixture=ev.fixture,
-                shelf=ev.shelf,
-                changes=ev.changes,
-                t0=ev.t0,
-                t1=ev.t1,
-                plates={p: d * units / q for p, d in ev.plates.items()},
-            )
+            part = _part(ev, i + 1, {p: d * units / q for p, d in ev.plates.items()})
             who = {tid: 1.0 - self.cfg.none_score, None: self.cfg.none_score}
             sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
             share_p = p_items * 0.98  # two hands in the shelf at once and two units gone: one each
@@ -338,6 +368,45 @@ class Engine:
                     sess_p,
                     parent=ev.id,
                 )
+            )
+        return out
+
+    def _by_steps(
+        self, ev: PendingEvent, plates: list[str], take: bool, hyps: list[Any]
+    ) -> list[ShelfEvent] | None:
+        """Split an event of several units at the jumps of its weight curve."""
+        items, p_items = hyps[0]
+        known = [p for p in plates if p in self.plan.index]
+        devs = {self.layout.plate(p).device for p in known}
+        if len(known) != len(plates) or len(devs) != 1:
+            return None
+        det = self.detectors.get(devs.pop())
+        if det is None or not all(p in det.plates for p in plates):
+            return None
+        ts, xs = det.samples(ev.t0 - 0.5, ev.t1 + 0.3)
+        if len(ts) == 0:
+            return None
+        cols = [det.plates.index(p) for p in plates]
+        lightest = min(self.products[s].weight_g for s, _ in items)
+        steps = [
+            s for s in find_steps(ts, xs[:, cols], plates, 0.4 * lightest) if (s.grams < 0) == take
+        ]
+        fit = assign_units(steps, list(items), self.products, ev.delta)
+        if fit is None:
+            return None
+        parts, worst_z = fit
+        p_split = 0.995 if worst_z < 2.0 else 0.95
+        out = []
+        for k, (st, units) in enumerate(zip(steps, parts, strict=True)):
+            sign = -1.0 if take else 1.0
+            part_plates = {p: g for p, g in st.plates.items() if g * sign > 3.0} or dict(ev.plates)
+            part = _part(ev, k + 1, part_plates, at=st.t)
+            names = sorted(part_plates, key=lambda p: self.plan.index[p][2])
+            who = self._who(names, part, part_plates, around=STEP_HAND_S)
+            sess_p = self._session_probs(who, st.t)
+            sub = (tuple(sorted(units.items())), p_items * p_split)
+            out.append(
+                self._commit(part, names, take, [sub, *hyps[1:4]], who, sess_p, parent=ev.id)
             )
         return out
 
@@ -368,16 +437,21 @@ class Engine:
         ev: PendingEvent,
         mass: dict[str, float] | None = None,
         wide: bool = False,
+        around: float | None = None,
     ) -> dict[str | None, float]:
         """Whose hand was where the weight moved, when it moved fastest (the lift or
-        the set-down); ``wide`` looks over the whole change instead, for second hands."""
+        the set-down); ``wide`` looks over the whole change instead, for second hands;
+        ``around`` looks only this close to the moment (a jump split off an event:
+        the other hands in the shelf lift before or after it)."""
         known = [p for p in plates if p in self.plan.index]
         if not known or self.tracks.frames == 0:
             return {None: 1.0}
-        reg = region(self.layout, known, mass)
+        reg = region(self.layout, known, None if wide else mass)
         cfg = self.cfg
         if wide:
             approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
+        elif around is not None:
+            approach = closest_approach(reg, self.tracks, ev.t_step - around, ev.t_step + around)
         else:
             approach = closest_approach(
                 reg, self.tracks, ev.t_step - cfg.hand_before_s, ev.t_step + cfg.hand_after_s
@@ -442,7 +516,15 @@ class Engine:
         sess = self.sessions.by_id.get(sid) if sid else None
         staff = bool(sess and sess.staff)
         p = p_items * p_sess
-        review = (p < cfg.review_threshold or unknown or sid is None) and not staff
+        # an unexplained put (a hand resting, an arm, a bag) bills nobody: remember it as
+        # weight that may leave again; an unexplained take needs a human
+        if unknown and not take:
+            for pid in plates:
+                g0, _ = self.phantoms.get(pid, (0.0, 0.0))
+                self.phantoms[pid] = (g0 + abs(ev.plates.get(pid, 0.0)), ev.t0)
+        review = (
+            p < cfg.review_threshold or (unknown and take) or (sid is None and not unknown)
+        ) and not staff
         if not unknown and not staff and sid is not None:
             cart = self.carts.setdefault(sid, Cart(session=sid))
             for sku, q in best_items:
@@ -616,3 +698,19 @@ class Engine:
         for tid in sess.tracks:
             self.tracks.forget(tid)
         self.sessions.forget(sess)
+
+
+def _part(
+    ev: PendingEvent, k: int, plates: dict[str, float], at: float | None = None
+) -> PendingEvent:
+    """The k-th share of an event split between people or weight steps."""
+    return PendingEvent(
+        id=f"{ev.id}.{k}",
+        fixture=ev.fixture,
+        shelf=ev.shelf,
+        changes=ev.changes,
+        t0=ev.t0,
+        t1=ev.t1,
+        plates=plates,
+        at=at,
+    )

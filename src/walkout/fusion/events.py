@@ -19,6 +19,7 @@ class PendingEvent:
     t0: float
     t1: float
     plates: dict[str, float] = field(default_factory=dict)
+    at: float | None = None  # a part split off at one jump of the weight: that jump's time
 
     @property
     def delta(self) -> float:
@@ -27,6 +28,8 @@ class PendingEvent:
     @property
     def t_step(self) -> float:
         """When the weight moved fastest: the moment the hand lifted or set down the unit."""
+        if self.at is not None:
+            return self.at
         best = max(
             (c for c in self.changes if c.ts is not None), key=lambda c: c.step, default=None
         )

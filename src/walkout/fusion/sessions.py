@@ -11,13 +11,15 @@ track that appears away from the gates is a tracker re-finding someone it lost:
 it inherits the identity of a track lost nearby moments before.
 
 Trackers also confuse people who pass close. Two tracks that come closer than
-bodies can (they collapse onto each other) mark the tracker losing the two
-apart: after it, each track is as likely the other person, and the events of
-both go to a human. A close pass without a collapse leaves a small split of
-identity, by the tracker's swap odds at that distance. (Comparing the tracks'
-motion before and after, as trackers do, was tried and dropped: shoppers stop,
-turn and start at shelves, and constant-velocity tests flagged far more false
-swaps than true ones on the twin.)
+bodies can (their positions, averaged over a third of a second, collapse onto
+each other) mark the tracker losing the two apart: a coin toss which id went
+where, unless where the tracks went on to tells: a shopper standing at a shelf
+is still there a second later, one walking past is further along at their
+pace. What stays in doubt splits both tracks' identities, and their events go
+to a human. A close pass without a collapse leaves a small split of identity,
+by the tracker's swap odds at that distance. (Testing motion on every close
+pass, not only on collapses, was tried and dropped: shoppers stop, turn and
+start at shelves, and it flagged far more false swaps than true ones.)
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 from walkout.domain.layout import Layout
 from walkout.eventlog.records import GateEntry
 from walkout.fusion.config import EngineConfig
-from walkout.fusion.tracks import HEAD, Track
+from walkout.fusion.tracks import HEAD, NECK, Track
 
 LOST_AFTER_S = 1.0  # no frame for this long while others arrive: the track is gone
 RELINK_S = 10.0
@@ -42,6 +44,16 @@ SCAN_SLACK_S = 0.3  # nobody passes on a credential before it is shown (clock sl
 TAILGATE_PRIOR = 0.02
 NO_SHOW_S = 90.0  # a credential whose people never came in is closed after this
 MOTION_WINDOW = (0.4, 1.6)  # an encounter is settled this long after its closest moment
+SMOOTH_FRAMES = 5  # distances are averaged over this many frames (a third of a second)
+MIN_FRAMES = 3
+# after a collapse, each track's place is compared before and after the meeting
+SWAP_BEFORE_S = (1.0, 0.4)  # fit position and pace this long before the closest moment
+SWAP_AFTER_S = (0.4, 0.9)  # ... and look where the tracks are this long after
+SWAP_POS_SD_M = (
+    0.3  # where a track should be: this close if it stood still (shoppers at a shelf shuffle)
+)
+SWAP_PACE_SD = 0.5  # ... and this share of the way it went if it walked
+SWAP_FLOOR = 0.003  # never surer than this either way: trackers err in ways we do not model
 
 
 @dataclass
@@ -77,6 +89,19 @@ class Encounter:
     t0: float
     d_min: float
     t_min: float
+    recent: list[float] = field(default_factory=list)
+
+    def see(self, d: float, t: float) -> None:
+        """The closest approach, from distances averaged over a few frames: one
+        frame's jitter can bring two heads 15 cm closer than they are, a swap
+        brings them together for several."""
+        self.recent.append(d)
+        if len(self.recent) > SMOOTH_FRAMES:
+            del self.recent[0]
+        if len(self.recent) >= MIN_FRAMES:
+            m = sum(self.recent) / len(self.recent)
+            if m < self.d_min:
+                self.d_min, self.t_min = m, t
 
 
 class Sessions:
@@ -224,11 +249,11 @@ class Sessions:
                 key = (a, b) if a < b else (b, a)
                 seen.add(key)
                 e = self.encounters.get(key)
-                dij = float(d[i, j])
                 if e is None:
-                    self.encounters[key] = Encounter(a=key[0], b=key[1], t0=t, d_min=dij, t_min=t)
-                elif dij < e.d_min:
-                    e.d_min, e.t_min = dij, t
+                    e = self.encounters[key] = Encounter(
+                        a=key[0], b=key[1], t0=t, d_min=np.inf, t_min=t
+                    )
+                e.see(float(d[i, j]), t)
             far = {
                 (live[i].id, live[j].id) if live[i].id < live[j].id else (live[j].id, live[i].id)
                 for i, j in np.argwhere(np.triu(d > 2 * cfg.encounter_m, k=1))
@@ -255,7 +280,7 @@ class Sessions:
         at that distance."""
         cfg = self.cfg
         if e.d_min < cfg.collapse_m:
-            p = cfg.confusion_swap_p
+            p = _swap_given_motion(e, tracks, cfg.confusion_swap_p)
         else:
             p = cfg.swap_at_contact * float(np.exp(-((max(e.d_min, 0.35) / cfg.swap_scale_m) ** 2)))
         if p < 1e-4:
@@ -331,3 +356,55 @@ class Sessions:
             self.active.pop(tid, None)
             self.lost.pop(tid, None)
         self.by_id.pop(sess.id, None)
+
+
+def _where_and_how_fast(tr: Track, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Position at ``t1`` and velocity over [t0, t1], by a straight-line fit to the neck."""
+    ts, js = tr.window(t0, t1)
+    if len(ts) < 3:
+        return None
+    xy = js[:, NECK, :2]
+    ok = ~np.isnan(xy[:, 0])
+    if ok.sum() < 3:
+        return None
+    tt, pp = ts[ok] - t1, xy[ok]
+    a = np.vstack([np.ones_like(tt), tt]).T
+    coef, *_ = np.linalg.lstsq(a, pp, rcond=None)
+    return coef[0], coef[1]
+
+
+def _where(tr: Track, t0: float, t1: float) -> np.ndarray | None:
+    ts, js = tr.window(t0, t1)
+    xy = js[:, NECK, :2]
+    ok = ~np.isnan(xy[:, 0]) if len(ts) else np.zeros(0, dtype=bool)
+    return xy[ok].mean(axis=0) if ok.sum() >= 2 else None
+
+
+def _swap_given_motion(e: Encounter, tracks: dict[str, Track], prior: float) -> float:
+    """After a collapse, did the ids come out exchanged? Each track should go on
+    from where it was, at the pace it had: a shopper standing at a shelf is still
+    there a second later, one walking past is further along. The tracks' places
+    before and after the moment they met, against those two stories (kept apart
+    from the ``prior`` coin toss only as far as the evidence goes)."""
+    ta, tb = tracks.get(e.a), tracks.get(e.b)
+    if ta is None or tb is None:
+        return prior
+    b0, b1 = e.t_min - SWAP_BEFORE_S[0], e.t_min - SWAP_BEFORE_S[1]
+    fa, fb = _where_and_how_fast(ta, b0, b1), _where_and_how_fast(tb, b0, b1)
+    a0, a1 = e.t_min + SWAP_AFTER_S[0], e.t_min + SWAP_AFTER_S[1]
+    pa, pb = _where(ta, a0, a1), _where(tb, a0, a1)
+    if fa is None or fb is None or pa is None or pb is None:
+        return prior
+    dt = (a0 + a1) / 2 - b1
+
+    def ll(obs: np.ndarray, fit: tuple[np.ndarray, np.ndarray]) -> float:
+        pos, vel = fit
+        speed = float(np.linalg.norm(vel))
+        sd = np.hypot(SWAP_POS_SD_M, SWAP_PACE_SD * speed * dt)
+        return -0.5 * float(np.sum((obs - (pos + vel * dt)) ** 2)) / sd**2 - 2 * float(np.log(sd))
+
+    stay = ll(pa, fa) + ll(pb, fb)
+    swap = ll(pa, fb) + ll(pb, fa)
+    logit = float(np.log(prior / (1 - prior))) + float(np.clip(swap - stay, -50, 50))
+    p = 1.0 / (1.0 + float(np.exp(-logit)))
+    return float(np.clip(p, SWAP_FLOOR, 1 - SWAP_FLOOR))

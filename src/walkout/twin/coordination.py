@@ -82,7 +82,7 @@ class Coordinator:
         for f, fs in enumerate(pl.shelves.facings):
             if pl.avail[f] <= 0:
                 continue
-            for pid in fs.plates:
+            for pid in fs.stocked_plates():
                 pfx, psh, _ = pid.rsplit(".", 2)
                 if pfx != fx or (kind == "simultaneous" and psh != sh):
                     continue

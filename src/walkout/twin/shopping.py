@@ -192,7 +192,7 @@ def do_intent(
     swapped = it.alt is not None and pl.reserve(it.alt, 1) > 0
     if swapped and it.alt is not None:
         # a look-alike first: take it, look, return it, then take the wanted one
-        alt_plate = pl.middle_plate(it.alt)
+        alt_plate = str(rng.choice(pl.shelves.facings[it.alt].stocked_plates()))
         a, t_back = _shelf(
             pl,
             "take",
@@ -209,7 +209,8 @@ def do_intent(
         changes.append(a.t_mid)
         t = _look_and_return(pl, sess, p, a, hand, t_back, alt_plate, (2.0, 5.0), "swap_similar")
         t += float(rng.uniform(0.3, 1.0))
-    plate = str(rng.choice(pl.shelves.facings[it.facing].plates))
+    # the hand goes where units are left: an emptied lane is not reached into
+    plate = str(rng.choice(pl.shelves.facings[it.facing].stocked_plates()))
     tags = []
     if it.qty > 1:
         tags.append("multi_unit")

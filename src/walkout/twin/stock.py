@@ -43,6 +43,15 @@ class FacingStock:
     def count(self) -> int:
         return sum(len(lane.units) for lane in self.lanes)
 
+    def stocked_plates(self) -> list[str]:
+        """Plates a hand reaches to for a unit: under a lane that still holds some."""
+        out = [
+            p
+            for p in self.plates
+            if any(ln.units and ln.fractions.get(p, 0.0) >= 0.3 for ln in self.lanes)
+        ]
+        return out or list(self.plates)
+
 
 @dataclass
 class Foreign:
