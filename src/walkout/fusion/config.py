@@ -135,5 +135,6 @@ class EngineConfig(BaseModel):
         default=2.5, description="a track ending this close to an exit gate left"
     )
     finalize_after_s: float = Field(
-        default=1.0, description="wait after an exit for RFID reads and late data"
+        default=0.6,
+        description="wait after an exit for the exit's RFID reads (stores without readers do not wait)",
     )

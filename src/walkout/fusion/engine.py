@@ -34,6 +34,7 @@ from walkout.fusion.carts import Cart, Contribution, Doubt
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.detect import DeviceDetector, PlateChange
 from walkout.fusion.events import PendingEvent, cluster
+from walkout.fusion.handoffs import P_HANDED, WAIT_S, HandMeetings, Meeting, Take, giver_take
 from walkout.fusion.outputs import (
     AnyOutput,
     Attribution,
@@ -76,6 +77,10 @@ class Engine:
             str, tuple[float, float]
         ] = {}  # plate -> (unexplained grams on it, since)
         self.to_finalize: list[SessionState] = []
+        self.meetings = HandMeetings(self.layout)
+        self.handoffs: list[Meeting] = []  # hand meetings between visits, to be decided
+        self.met: deque[Meeting] = deque(maxlen=50)  # ... and decided
+        self.takes: deque[Take] = deque(maxlen=500)
         self.now = -np.inf
         self.plates_now = -np.inf
         self._next_exit_check = -np.inf
@@ -111,13 +116,15 @@ class Engine:
             self.carts[sess.id] = Cart(session=sess.id)
             out.append(self._session_out(sess))
         elif isinstance(rec, GatePass):
-            self.sessions.on_pass(rec.device, rec.t, rec.direction)
+            for sess in self.sessions.on_pass(rec.device, rec.t, rec.direction, self.tracks.tracks):
+                self._closed(sess, out)
         elif isinstance(rec, Recognition):
             self.recognitions.append(rec)
         elif isinstance(rec, RfidRead):
             self.rfid.append(rec)
         self._group(force=False)
         self._decide(out, force=False)
+        self._handed(force=False)
         self._finalize(out, force=False)
         return out
 
@@ -128,6 +135,7 @@ class Engine:
             del det  # changes still moving at the very end are not events
         self._group(force=True)
         self._decide(out, force=True)
+        self._handed(force=True)
         for sess in self.sessions.close_all(self.now):
             self._closed(sess, out)
         self._finalize(out, force=True)
@@ -220,9 +228,9 @@ class Engine:
             if sess is not None:
                 self.carts[sess.id] = Cart(session=sess.id)
                 out.append(self._session_out(sess))
-        self.sessions.on_frame(
-            rec.t, [self.tracks.tracks[p.id] for p in rec.people], self.tracks.tracks
-        )
+        live = [self.tracks.tracks[p.id] for p in rec.people]
+        self.sessions.on_frame(rec.t, live, self.tracks.tracks)
+        self.handoffs.extend(self.meetings.see(rec.t, live, self.sessions.of_track))
         if rec.t >= self._next_exit_check:
             self._next_exit_check = rec.t + EXIT_CHECK_S
             for sess in self.sessions.check_exits(rec.t, self.tracks.tracks):
@@ -537,6 +545,11 @@ class Engine:
                         self.carts[other].doubts.append(
                             Doubt(event=ev.id, sku=sku, qty=q, p_here=q_other)
                         )
+        if take and not unknown and not staff and sid is not None and who:
+            top = max(who.items(), key=lambda kv: (kv[1], kv[0] or ""))[0]
+            if top is not None:
+                t_at = ev.at if ev.at is not None else ev.t1
+                self.takes.append(Take(t_at, top, sid, ev.id, tuple(best_items), p))
         if not unknown:
             for sku, q in best_items:
                 (self.plan.took if take else self.plan.put)(sku, q, plates)
@@ -609,15 +622,20 @@ class Engine:
         keep = []
         for sess in self.to_finalize:
             t_exit = sess.t_exit if sess.t_exit is not None else self.now
-            due = self.now >= t_exit + self.cfg.finalize_after_s
-            undecided = any(ev.t0 < t_exit for ev in self.pending) or any(
-                c.t0 < t_exit for c in self.changes
+            due = self.now >= t_exit + self._exit_wait()
+            undecided = (
+                any(ev.t0 < t_exit for ev in self.pending)
+                or any(c.t0 < t_exit for c in self.changes)
+                or any(m.t0 < t_exit for m in self.handoffs)
             )
             if force or (due and not undecided):
                 out.extend(self._receipt(sess, t_exit))
             else:
                 keep.append(sess)
         self.to_finalize = keep
+
+    def _exit_wait(self) -> float:
+        return self.cfg.finalize_after_s if self.cfg.use_rfid and self.store.rfid_readers else 0.0
 
     def _receipt(self, sess: SessionState, t_exit: float) -> list[AnyOutput]:
         out: list[AnyOutput] = []
@@ -689,6 +707,46 @@ class Engine:
                 if not others:
                     return f"RFID read {sku} at the exit, not on the receipt"
         return None
+
+    def _handed(self, force: bool) -> None:
+        """Items passed from one visit's hand to another's: the receiver pays. When both
+        held a fresh take, a human decides which went over."""
+        keep = []
+        for m in self.handoffs:
+            waiting = any(ev.t0 < m.t1 for ev in self.pending) or any(
+                c.t0 < m.t1 for c in self.changes
+            )
+            if not force and (self.now < m.t1 + WAIT_S or waiting):
+                keep.append(m)
+                continue
+            self.met.append(m)
+            take, doubt = giver_take(m, list(self.takes))
+            if take is None:
+                continue
+            # three hands at once (one person between two): who passed what to whom is a guess
+            doubt = doubt or any(
+                o is not m and {o.a, o.b} & {m.a, m.b} and o.t0 <= m.t1 + 0.5 and m.t0 <= o.t1 + 0.5
+                for o in [*self.handoffs, *self.met]
+            )
+            receiver = m.b if take.track == m.a else m.a
+            to = self.sessions.of_track.get(receiver)
+            if to is None or to == take.session or to not in self.carts:
+                continue
+            self.takes.remove(take)
+            giver = self.carts.get(take.session)
+            if giver is not None:  # no longer the giver's, unless the meeting was no handoff
+                giver.items = [c for c in giver.items if c.event != take.event]
+            for sku, q in take.items:
+                if giver is not None:
+                    giver.items.append(
+                        Contribution(event=take.event, sku=sku, qty=0, p=P_HANDED, review=doubt)
+                    )
+                self.carts[to].items.append(
+                    Contribution(
+                        event=take.event, sku=sku, qty=q, p=take.p * P_HANDED, review=doubt
+                    )
+                )
+        self.handoffs = keep
 
     def _forget(self, sess: SessionState) -> None:
         cart = self.carts.pop(sess.id, None)

@@ -34,6 +34,9 @@ from walkout.eventlog.records import GateEntry
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.tracks import HEAD, NECK, Track
 
+EXIT_PASS_S = 0.5  # a track at the exit gate this close in time to an "out" pass made it
+EXIT_PASS_M = 1.2  # ... and this close to the gate's middle
+EXIT_PASS_MARGIN_M = 0.4  # another visit's track nearly as close: wait for the tracks to end
 LOST_AFTER_S = 1.0  # no frame for this long while others arrive: the track is gone
 RELINK_S = 10.0
 RELINK_M = 2.0
@@ -139,8 +142,37 @@ class Sessions:
         )
         return sess
 
-    def on_pass(self, device: str, t: float, direction: str) -> None:
+    def on_pass(
+        self, device: str, t: float, direction: str, tracks: dict[str, Track]
+    ) -> list[SessionState]:
+        """A pass through a gate. Out through an exit: the track at the gate has left
+        now, without waiting for it to stop appearing (a receipt within a second).
+        Returns sessions now closed."""
         self.passes[f"{device}:{direction}"].append(t)
+        if direction != "out" or device not in self.exits:
+            return []
+        gate = self.exits[device]
+        near = sorted(
+            (float(np.linalg.norm(tr.last_xy - gate)), tid)
+            for tid in self.active
+            if (tr := tracks.get(tid)) is not None and abs(tr.last_t - t) < EXIT_PASS_S
+        )
+        near = [(d, tid) for d, tid in near if d <= EXIT_PASS_M]
+        if not near:
+            return []  # the track will be seen to stop at the exit instead
+        d0, tid = near[0]
+        rivals = [
+            x
+            for d, x in near[1:]
+            if d - d0 < EXIT_PASS_MARGIN_M and self.of_track[x] != self.of_track[tid]
+        ]
+        if rivals:
+            return []  # two people of different visits at the gate: wait for the tracks to end
+        del self.active[tid]
+        sess = self.by_id[self.of_track[tid]]
+        sess.exited.add(tid)
+        sess.t_exit = max(sess.t_exit or t, t)
+        return self._maybe_close(sess)
 
     def _new_session(
         self, t: float, token: str | None, kind: str | None, admits: int
