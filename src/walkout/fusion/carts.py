@@ -38,6 +38,7 @@ class Cart:
     session: str
     items: list[Contribution] = field(default_factory=list)
     doubts: list[Doubt] = field(default_factory=list)
+    unexplained: list[str] = field(default_factory=list)  # takes of something we cannot name
 
     def held(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
@@ -84,4 +85,5 @@ class Cart:
                     review=doubtful,
                 )
             )
+        review.extend(self.unexplained)  # the shopper left with it: a human must say what it was
         return lines, list(dict.fromkeys(review))

@@ -10,6 +10,7 @@ so a run resumed mid-log gives the same outputs as one that never stopped.
 
 from __future__ import annotations
 
+import math
 import pickle
 from collections import deque
 from typing import Any
@@ -45,9 +46,9 @@ from walkout.fusion.outputs import (
     ShelfEvent,
 )
 from walkout.fusion.planogram import LivePlanogram
-from walkout.fusion.products import UNKNOWN, rank
+from walkout.fusion.products import UNKNOWN, place_loglik, rank
 from walkout.fusion.sessions import Sessions, SessionState
-from walkout.fusion.steps import assign_units, find_steps
+from walkout.fusion.steps import find_steps, fit_units
 from walkout.fusion.tracks import HANDS, TrackBuffer
 
 ENGINE_VERSION = 1
@@ -300,6 +301,10 @@ class Engine:
             # weight that came onto these plates unexplained (a hand, an arm, a bag)
             # may be what is leaving with the item: try without it
             ghost = self._phantom_on(known_plates, ev.t0)
+            if ghost > 0 and abs(grams - ghost) < self._min_g(known_plates):
+                # what came on unexplained (a leaning arm) went off again: no product moved
+                self._clear_phantom(known_plates)
+                return [self._nothing(ev, hyps)]
             if ghost > 0 and grams - ghost > 0:
                 retry = rank(
                     grams - ghost, mass, cands, self.products, self.plan, self.cfg, recog, held
@@ -309,16 +314,22 @@ class Engine:
                     self._clear_phantom(known_plates)
         best_items, _p_best = hyps[0]
         skus = [s for s, _ in best_items if s != UNKNOWN]
+        if len(skus) == 1 and best_items[0][1] > 1:
+            # several units of one product and several hands in the shelf: one each (which
+            # hand lifted which unit does not matter, so no need to tell the lifts apart)
+            hands = self._hands_in(self._who(plates, ev, ev.plates, wide=True), (ev.t0 + ev.t1) / 2)
+            if len(hands) > 1:
+                if best_items[0][1] > len(hands):  # who took the extra units: the lifts may tell
+                    parts = self._by_steps(ev, plates, take, hyps)
+                    if parts:
+                        return parts
+                return self._share(ev, plates, take, hyps, hands)
         if skus and sum(q for _, q in best_items) > 1:
             parts = self._by_steps(ev, plates, take, hyps)
             if parts:  # the units left in separate lifts: each lift its own hand
                 return parts
         if len(skus) > 1:  # two products at once: each part may have its own taker
             return self._split(ev, hyps, take)
-        if len(skus) == 1 and best_items[0][1] > 1:
-            hands = self._hands_in(self._who(plates, ev, ev.plates, wide=True), (ev.t0 + ev.t1) / 2)
-            if len(hands) > 1:  # several units and several hands in the shelf: one each
-                return self._share(ev, plates, take, hyps, hands)
         return [self._commit(ev, plates, take, hyps, who, sess_p)]
 
     def _staff_likely(self, sess_p: dict[str | None, float]) -> bool:
@@ -365,7 +376,9 @@ class Engine:
             part = _part(ev, i + 1, {p: d * units / q for p, d in ev.plates.items()})
             who = {tid: 1.0 - self.cfg.none_score, None: self.cfg.none_score}
             sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
-            share_p = p_items * 0.98  # two hands in the shelf at once and two units gone: one each
+            # two hands in the shelf at once and two units gone: one each; with more units
+            # than hands, who took the extra ones is a guess
+            share_p = p_items * (0.98 if q == len(takers) else 0.5)
             out.append(
                 self._commit(
                     part,
@@ -383,7 +396,7 @@ class Engine:
         self, ev: PendingEvent, plates: list[str], take: bool, hyps: list[Any]
     ) -> list[ShelfEvent] | None:
         """Split an event of several units at the jumps of its weight curve."""
-        items, p_items = hyps[0]
+        items, _p_items = hyps[0]
         known = [p for p in plates if p in self.plan.index]
         devs = {self.layout.plate(p).device for p in known}
         if len(known) != len(plates) or len(devs) != 1:
@@ -399,24 +412,65 @@ class Engine:
         steps = [
             s for s in find_steps(ts, xs[:, cols], plates, 0.4 * lightest) if (s.grams < 0) == take
         ]
-        fit = assign_units(steps, list(items), self.products, ev.delta)
-        if fit is None:
+        joint = self._split_hypotheses(steps, hyps, take, ev)
+        if not joint:
             return None
-        parts, worst_z = fit
+        best_parts, worst_z, _ = joint[0]
         p_split = 0.995 if worst_z < 2.0 else 0.95
         out = []
-        for k, (st, units) in enumerate(zip(steps, parts, strict=True)):
+        for k, (st, _units) in enumerate(zip(steps, best_parts, strict=True)):
             sign = -1.0 if take else 1.0
             part_plates = {p: g for p, g in st.plates.items() if g * sign > 3.0} or dict(ev.plates)
             part = _part(ev, k + 1, part_plates, at=st.t)
             names = sorted(part_plates, key=lambda p: self.plan.index[p][2])
             who = self._who(names, part, part_plates, around=STEP_HAND_S)
             sess_p = self._session_probs(who, st.t)
-            sub = (tuple(sorted(units.items())), p_items * p_split)
-            out.append(
-                self._commit(part, names, take, [sub, *hyps[1:4]], who, sess_p, parent=ev.id)
-            )
+            # this lift's own odds: the joint explanations that agree on its units
+            marginal: dict[tuple[tuple[str, int], ...], float] = {}
+            for parts, _, pj in joint:
+                key = tuple(sorted(parts[k].items()))
+                marginal[key] = marginal.get(key, 0.0) + pj
+            ranked = sorted(marginal.items(), key=lambda kv: (-kv[1], kv[0]))
+            sub = [(u, pj * p_split) for u, pj in ranked[:4]]
+            out.append(self._commit(part, names, take, sub, who, sess_p, parent=ev.id))
         return out
+
+    def _split_hypotheses(
+        self, steps: list[Any], hyps: list[Any], take: bool, ev: PendingEvent
+    ) -> list[tuple[list[dict[str, int]], float, float]]:
+        """Whole-event explanations with units of two or more, each divided between the
+        lifts as its weights fit best, rescored with where each lift happened (two
+        look-alike products on neighbouring lanes: each lift's lane tells which went).
+        Returns (units per lift, worst z, probability), best first; the probabilities
+        carry the whole event's own doubt (mass left on explanations that do not split)."""
+        sign = -1.0 if take else 1.0
+        masses = [{p: abs(g) for p, g in st.plates.items() if g * sign > 3.0} for st in steps]
+        scored = []
+        for items, p_h in hyps[:4]:
+            if p_h < 1e-4 or any(s == UNKNOWN for s, _ in items) or sum(q for _, q in items) < 2:
+                continue
+            fit = fit_units(steps, list(items), self.products, ev.delta)
+            if fit is None:
+                continue
+            parts, worst, cost = fit
+            lp = math.log(p_h) - 0.5 * cost
+            if self.cfg.use_layout:
+                lp += sum(
+                    place_loglik(m, sorted(u), self.plan)
+                    for m, u in zip(masses, parts, strict=True)
+                    if m
+                )
+            scored.append((parts, worst, lp, p_h))
+        if not scored:
+            return []
+        top = max(x[2] for x in scored)
+        w = [math.exp(x[2] - top) for x in scored]
+        covered = sum(x[3] for x in scored)  # the whole event's odds of splitting at all
+        out = [
+            (parts, worst, covered * wi / sum(w))
+            for (parts, worst, _, _), wi in zip(scored, w, strict=True)
+        ]
+        return sorted(out, key=lambda x: -x[2])
 
     def _split(self, ev: PendingEvent, hyps: list[Any], take: bool) -> list[ShelfEvent]:
         items, p_items = hyps[0]
@@ -533,6 +587,8 @@ class Engine:
         review = (
             p < cfg.review_threshold or (unknown and take) or (sid is None and not unknown)
         ) and not staff
+        if unknown and take and review and sid is not None and sid in self.carts:
+            self.carts[sid].unexplained.append(ev.id)
         if not unknown and not staff and sid is not None:
             cart = self.carts.setdefault(sid, Cart(session=sid))
             for sku, q in best_items:
@@ -577,6 +633,26 @@ class Engine:
             staff=staff,
             t_decided=self.now,
             parent=parent,
+        )
+
+    def _nothing(self, ev: PendingEvent, hyps: list[Any]) -> ShelfEvent:
+        """A change that moved no product, still reported (every shelf event is)."""
+        return ShelfEvent(
+            id=ev.id,
+            t_start=ev.t0,
+            t_end=ev.t1,
+            fixture=ev.fixture,
+            shelf=ev.shelf,
+            plates={k: round(v, 2) for k, v in ev.plates.items()},
+            delta_g=round(sum(ev.plates.values()), 2),
+            op="none",
+            hypotheses=[Hypothesis(items=list(items), p=round(ph, 6)) for items, ph in hyps[:5]],
+            attribution=[],
+            session=None,
+            p=1.0,
+            review=False,
+            staff=False,
+            t_decided=self.now,
         )
 
     def _evidence(
@@ -751,8 +827,12 @@ class Engine:
     def _forget(self, sess: SessionState) -> None:
         cart = self.carts.pop(sess.id, None)
         if cart:
-            for c in cart.items:
-                self.evidence.pop(c.event, None)
+            others = {c.event for k in self.carts.values() for c in [*k.items, *k.doubts]} | {
+                e for k in self.carts.values() for e in k.unexplained
+            }
+            for e in {c.event for c in [*cart.items, *cart.doubts]} | set(cart.unexplained):
+                if e not in others:  # another receipt may still need it
+                    self.evidence.pop(e, None)
         for tid in sess.tracks:
             self.tracks.forget(tid)
         self.sessions.forget(sess)

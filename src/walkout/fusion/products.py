@@ -50,7 +50,8 @@ def _weight_ll(grams: float, units: list[tuple[Product, int]], cfg: EngineConfig
     return -0.5 * (grams - mu) ** 2 / var - 0.5 * math.log(2 * math.pi * var)
 
 
-def _place_ll(mass: dict[str, float], skus: list[str], plan: LivePlanogram) -> float:
+def place_loglik(mass: dict[str, float], skus: list[str], plan: LivePlanogram) -> float:
+    """How well the plates that moved match where these products stand now."""
     total = sum(mass.values())
     if total <= 0:
         return 0.0
@@ -106,7 +107,7 @@ def rank(
         skus = [s for s, _ in h.items]
         lp = h.logp
         if cfg.use_layout:
-            place = _place_ll(mass, skus, plan)
+            place = place_loglik(mass, skus, plan)
             if held is not None and all(held.get(s, 0.0) > 0.5 for s in skus):
                 # something in hand can be put down anywhere: a wrong shelf is only a little unlikely
                 place = max(place, math.log(0.05))

@@ -26,6 +26,8 @@ from walkout.domain.catalogue import Product
 WINDOW_S = 0.1  # the weight curve is read in means over this long
 MAX_UNITS = 6  # more units than this in one event are not split (too many ways)
 MAX_STEPS = 4
+EDGE_SHARE = 0.15  # a window beside a jump moving by this share of a jump, the same way, is in it
+EDGE_MIN_G = 3.0  # ... and by at least this much (noise of a 0.1-s mean is well under)
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,21 @@ def find_steps(
     total = means.sum(axis=1)
     jump = np.diff(total)
     big = np.abs(jump) > min_g
+    # a lift's ramp falls across window edges: its flanks, moving the same way, are part of it
+    moving = np.abs(jump) > max(EDGE_SHARE * min_g, EDGE_MIN_G)
     out: list[Step] = []
     i = 0
+    done = 0  # windows before this belong to earlier jumps
     while i < len(jump):
         if not big[i]:
             i += 1
             continue
+        sign = np.sign(jump[i])
         j = i
-        while j + 1 < len(jump) and big[j + 1] and np.sign(jump[j + 1]) == np.sign(jump[i]):
+        while j + 1 < len(jump) and moving[j + 1] and np.sign(jump[j + 1]) == sign:
             j += 1
+        while i - 1 >= done and moving[i - 1] and np.sign(jump[i - 1]) == sign:
+            i -= 1
         d = means[j + 1] - means[i]
         out.append(
             Step(
@@ -81,7 +89,7 @@ def find_steps(
                 plates={p: float(x) for p, x in zip(plates, d, strict=True)},
             )
         )
-        i = j + 1
+        i = done = j + 1
     return out
 
 
@@ -91,9 +99,21 @@ def assign_units(
     products: dict[str, Product],
     net_g: float,
 ) -> tuple[list[dict[str, int]], float] | None:
+    """Which of the event's units left in which jump (see ``fit_units``): (units per
+    jump, worst z-score), or None."""
+    fit = fit_units(steps, items, products, net_g)
+    return None if fit is None else (fit[0], fit[1])
+
+
+def fit_units(
+    steps: list[Step],
+    items: list[tuple[str, int]],
+    products: dict[str, Product],
+    net_g: float,
+) -> tuple[list[dict[str, int]], float, float] | None:
     """Which of the event's units left in which jump: the assignment whose jumps'
     grams fit their units best, with every jump holding at least one unit. Returns
-    (units per jump, worst z-score), or None when no assignment fits, the jumps
+    (units per jump, worst z-score, sum of squared z-scores), or None when no assignment fits, the jumps
     do not add up to the event, or there are too many ways to try."""
     units = [sku for sku, q in items for _ in range(q)]
     if len(steps) < 2 or len(steps) > MAX_STEPS or len(units) > MAX_UNITS:
@@ -125,4 +145,4 @@ def assign_units(
     parts: list[dict[str, int]] = [{} for _ in steps]
     for u, c in zip(units, best[2], strict=True):
         parts[c][u] = parts[c].get(u, 0) + 1
-    return parts, best[1]
+    return parts, best[1], best[0]
