@@ -9,6 +9,7 @@ points from this alone.)
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
 from walkout.domain.layout import Layout
 from walkout.domain.store import parse_plate_id
@@ -28,6 +29,7 @@ class LivePlanogram:
                 self.homes_of[fc.product].add(pid)
             self.stock[fc.product] += fc.initial_stock
         self.foreign: dict[str, Counter[str]] = defaultdict(Counter)
+        self.misplaced: list[list[Any]] = []  # [sku, units, plates they stand across]
         self.index: dict[str, tuple[str, int, int]] = {}
         self.shelf_plates: dict[tuple[str, int], list[str]] = defaultdict(list)
         for p in layout.plates:
@@ -71,11 +73,19 @@ class LivePlanogram:
     def took(self, sku: str, qty: int, plates: list[str]) -> None:
         """A take decided: if it came off a plate where the product is foreign, it is gone from there."""
         self.stock[sku] -= qty
-        for p in plates:
-            c = self.foreign.get(p)
-            if c and c.get(sku, 0) > 0 and p not in self.homes_of.get(sku, ()):
-                c[sku] -= min(qty, c[sku])
-                return
+        home = self.homes_of.get(sku, set())
+        off = {p for p in plates if p not in home}
+        for m in self.misplaced:
+            if qty <= 0:
+                break
+            if m[0] != sku or m[1] <= 0 or not off & set(m[2]):
+                continue
+            n = min(qty, m[1])
+            m[1] -= n
+            qty -= n
+            for p in m[2]:  # a unit standing across plates leaves all of them
+                self.foreign[p][sku] -= n
+        self.misplaced = [m for m in self.misplaced if m[1] > 0]
 
     def put(self, sku: str, qty: int, plates: list[str]) -> bool:
         """A put decided; returns True when the product does not belong there (misplaced)."""
@@ -84,5 +94,7 @@ class LivePlanogram:
         if any(p in home for p in plates):
             return False
         if plates:
-            self.foreign[plates[0]][sku] += qty
+            self.misplaced.append([sku, qty, tuple(plates)])
+            for p in plates:
+                self.foreign[p][sku] += qty
         return True

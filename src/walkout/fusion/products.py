@@ -25,6 +25,7 @@ from walkout.fusion.config import EngineConfig
 from walkout.fusion.planogram import LivePlanogram
 
 UNKNOWN = "?"  # the sku of "something else"
+MIX_SLACK = 0.7  # a mix's product is doubted when its plates carry under this share of its part
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,17 @@ def _weight_ll(grams: float, units: list[tuple[Product, int]], cfg: EngineConfig
     return -0.5 * (grams - mu) ** 2 / var - 0.5 * math.log(2 * math.pi * var)
 
 
-def place_loglik(mass: dict[str, float], skus: list[str], plan: LivePlanogram) -> float:
-    """How well the plates that moved match where these products stand now."""
+def place_loglik(
+    mass: dict[str, float],
+    skus: list[str],
+    plan: LivePlanogram,
+    shares: dict[str, float] | None = None,
+) -> float:
+    """How well the plates that moved match where these products stand now.
+
+    ``shares``: for a mix, the part of the weight each product should carry (by
+    default equal); a product is only doubted when its own plates moved clearly
+    less than that (items straddle plates, so the split is never exact)."""
     total = sum(mass.values())
     if total <= 0:
         return 0.0
@@ -66,7 +76,8 @@ def place_loglik(mass: dict[str, float], skus: list[str], plan: LivePlanogram) -
     if len(skus) > 1:  # each product of a mix must show up where it stands
         for s in skus:
             own = sum(m for p, m in mass.items() if p in plan.where(s))
-            score += 2.0 * math.log(max(own / total, 0.02))
+            expected = (shares or {}).get(s, 1.0 / len(skus))
+            score += 2.0 * math.log(max(min(1.0, own / total / (MIX_SLACK * expected)), 0.02))
     return score
 
 
@@ -107,7 +118,8 @@ def rank(
         skus = [s for s, _ in h.items]
         lp = h.logp
         if cfg.use_layout:
-            place = place_loglik(mass, skus, plan)
+            mu = {s: products[s].weight_g * q for s, q in h.items}
+            place = place_loglik(mass, skus, plan, {s: w / sum(mu.values()) for s, w in mu.items()})
             if held is not None and all(held.get(s, 0.0) > 0.5 for s in skus):
                 # something in hand can be put down anywhere: a wrong shelf is only a little unlikely
                 place = max(place, math.log(0.05))

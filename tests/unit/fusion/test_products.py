@@ -1,0 +1,140 @@
+"""Weight decomposition (fusion.products.rank): which units of which products
+explain an event's grams, spread over its plates, given the live planogram.
+
+The mini store's catalogue has look-alikes by weight: P001 150.2 g (G1.1.1-2),
+P007 150.0 g (G1.3.1-2) and P008 152.0 g (G1.3.3-4); P002 355 g (G1.1.3-4) and
+P003 361 g (G1.1.5-6). P004 is 435.2 g (G1.2.1-2), P005 472.8 g (G1.2.3-4).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from walkout.domain.store import Store
+from walkout.fusion.config import EngineConfig
+from walkout.fusion.planogram import LivePlanogram
+from walkout.fusion.products import UNKNOWN, rank
+
+Ranked = list[tuple[tuple[tuple[str, int], ...], float]]
+
+
+def ranked(
+    mass: dict[str, float],
+    store: Store,
+    plan: LivePlanogram,
+    cfg: EngineConfig | None = None,
+    candidates: set[str] | None = None,
+    **kw: object,
+) -> Ranked:
+    """Rank an event whose plates moved by ``mass`` (grams, positive), as the engine
+    does for a take: candidates are what stands on and beside those plates."""
+    cfg = cfg or EngineConfig()
+    cands = candidates if candidates is not None else plan.candidates(list(mass))
+    return rank(sum(mass.values()), mass, cands, store.products, plan, cfg, **kw)  # type: ignore[arg-type]
+
+
+def top(r: Ranked) -> dict[str, int]:
+    return dict(r[0][0])
+
+
+def test_probabilities_are_ranked_and_add_up_to_at_most_one(
+    store: Store, plan: LivePlanogram
+) -> None:
+    r = ranked({"G1.2.1": 200.0, "G1.2.2": 235.2}, store, plan)
+    ps = [p for _, p in r]
+    assert ps == sorted(ps, reverse=True)
+    assert 0.99 < sum(ps) <= 1.0 + 1e-9
+    assert any(items == ((UNKNOWN, 1),) for items, _ in r)
+
+
+def test_a_single_unit(store: Store, plan: LivePlanogram) -> None:
+    r = ranked({"G1.2.1": 200.0, "G1.2.2": 235.2}, store, plan)
+    assert top(r) == {"P004": 1} and r[0][1] > 0.99
+
+
+@pytest.mark.parametrize(
+    ("mass", "want"),
+    [
+        ({"G1.2.1": 430.0, "G1.2.2": 440.4}, {"P004": 2}),
+        ({"G2.1.3": 100.0, "G2.1.4": 143.6}, {"P014": 3}),  # 3 x 81.2 g
+        ({"G1.4.5": 611.8 * 2}, {"P012": 2}),
+    ],
+)
+def test_several_units_of_one_product(
+    mass: dict[str, float], want: dict[str, int], store: Store, plan: LivePlanogram
+) -> None:
+    r = ranked(mass, store, plan)
+    assert top(r) == want and r[0][1] > 0.99
+
+
+def test_two_products_in_one_event(store: Store, plan: LivePlanogram) -> None:
+    """150.2 g of P001 off its plate and 355 g of P002 off its own, together: no
+    single product's units make 505 g, so it is the two."""
+    r = ranked({"G1.1.2": 150.2, "G1.1.3": 355.0}, store, plan)
+    assert top(r) == {"P001": 1, "P002": 1}
+    assert r[0][1] > 0.9
+
+
+def test_two_neighbouring_products_in_one_event(store: Store, plan: LivePlanogram) -> None:
+    r = ranked({"G1.2.2": 435.2, "G1.2.3": 472.8}, store, plan)
+    assert top(r) == {"P004": 1, "P005": 1}
+
+
+@pytest.mark.parametrize(
+    ("plate", "grams", "want"),
+    [
+        ("G1.1.1", 150.5, "P001"),
+        ("G1.3.1", 150.5, "P007"),
+        ("G1.3.3", 150.5, "P008"),
+        ("G1.1.3", 358.0, "P002"),
+        ("G1.1.5", 358.0, "P003"),
+        ("G1.1.4", 358.0, "P002"),  # next to P003's facing, still P002's plate
+    ],
+)
+def test_confusable_products_are_told_apart_by_where_the_weight_moved(
+    plate: str, grams: float, want: str, store: Store, plan: LivePlanogram
+) -> None:
+    r = ranked({plate: grams}, store, plan)
+    assert top(r) == {want: 1} and r[0][1] > 0.99
+    # weight alone cannot tell them apart
+    weight_only = ranked(
+        {plate: grams},
+        store,
+        plan,
+        cfg=EngineConfig(use_layout=False),
+        candidates=set(store.products),
+    )
+    assert weight_only[0][1] < 0.6
+    assert want in {s for items, _ in weight_only[:3] for s, _ in items}
+
+
+def test_recognition_tells_look_alikes_apart_when_the_place_cannot(
+    store: Store, plan: LivePlanogram
+) -> None:
+    weight_only = EngineConfig(use_layout=False)
+    r = ranked(
+        {"G1.3.1": 150.5},
+        store,
+        plan,
+        cfg=weight_only,
+        candidates=set(store.products),
+        recognition={"P008": 0.9, "P007": 0.05},
+    )
+    assert top(r) == {"P008": 1}
+
+
+def test_weight_no_candidate_explains_is_something_else(store: Store, plan: LivePlanogram) -> None:
+    r = ranked({"G1.2.1": 700.0}, store, plan)  # P004 is 435 g, two are 870 g
+    assert top(r) == {UNKNOWN: 1} and r[0][1] > 0.99
+
+
+def test_a_put_of_something_in_hand_may_land_on_a_foreign_shelf(
+    store: Store, plan: LivePlanogram
+) -> None:
+    """435 g put on P012's plate: nothing that lives there weighs that, but the
+    shopper holds a P004, so it is that P004."""
+    mass = {"G1.4.5": 435.2}
+    cands = plan.candidates(list(mass)) | {"P004"}
+    assert top(ranked(mass, store, plan, candidates=cands)) == {UNKNOWN: 1}
+    r = ranked(mass, store, plan, candidates=cands, held={"P004": 0.99})
+    assert top(r) == {"P004": 1} and r[0][1] > 0.95
