@@ -95,3 +95,7 @@ def test_demo_prints_receipts(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "$" in r.output and "shopper sessions" in r.output
     assert (tmp_path / "d" / "log.wlog").is_file()
+    # the receipts are the engine's, checked against the twin's truth and scored
+    assert (tmp_path / "d" / "run" / "receipts.jsonl").read_text().count('"receipt"') >= 1
+    assert "✓" in r.output or "✗" in r.output
+    assert "receipts charged at once that were exactly right" in r.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -14,7 +15,8 @@ from walkout.evaluation.runfiles import RunInfo, RunWriter
 from walkout.eventlog import read_header, read_log
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.engine import ENGINE_VERSION, Engine
-from walkout.fusion.runner import run_engine
+from walkout.fusion.outputs import AnyOutput
+from walkout.fusion.runner import RunStats, run_engine
 from walkout.storefile import load_store
 from walkout.stores import BUILTIN, builtin_store, resolve_store
 
@@ -40,6 +42,54 @@ def store_for_log(log: Path, store: str | None) -> Store:
 
 
 @friendly_errors
+def run_to_dir(
+    log: Path,
+    st: Store,
+    cfg: EngineConfig,
+    out: Path,
+    on_output: Callable[[AnyOutput], None] | None = None,
+) -> tuple[RunStats, RunWriter]:
+    """The engine over a log into a run directory, with a progress line."""
+    tune_gc_for_streaming()
+    engine = Engine(st, cfg)
+    writer = RunWriter(out)
+    size = log.stat().st_size
+
+    def sink(o: AnyOutput) -> None:
+        writer.write(o)
+        if on_output is not None:
+            on_output(o)
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"engine on {log.name}", total=None)
+        stats = run_engine(
+            read_log(log),
+            engine,
+            sink,
+            progress=lambda s: bar.update(task, description=f"engine: {s:,.0f} s of log"),
+        )
+    header = stats.header
+    writer.close(
+        RunInfo(
+            store=st.id,
+            log=str(log),
+            source=header.source if header else "",
+            engine={"version": ENGINE_VERSION, **cfg.model_dump()},
+            records=stats.records,
+            log_span_s=round(stats.span_s, 3),
+            wall_s=round(stats.wall_s, 3),
+            meta={"log_bytes": size},
+        )
+    )
+    return stats, writer
+
+
 def run(
     log: Path = typer.Argument(..., help="an event log (.jsonl or .wlog)"),
     out: Path = typer.Option(..., help="run directory to write"),
@@ -65,37 +115,7 @@ def run(
         use_recognition=not no_recognition,
         use_rfid=not no_rfid,
     )
-    tune_gc_for_streaming()
-    engine = Engine(st, cfg)
-    writer = RunWriter(out)
-    size = log.stat().st_size
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"engine on {log.name}", total=None)
-        stats = run_engine(
-            read_log(log),
-            engine,
-            writer.write,
-            progress=lambda s: bar.update(task, description=f"engine: {s:,.0f} s of log"),
-        )
-    header = stats.header
-    writer.close(
-        RunInfo(
-            store=st.id,
-            log=str(log),
-            source=header.source if header else "",
-            engine={"version": ENGINE_VERSION, **cfg.model_dump()},
-            records=stats.records,
-            log_span_s=round(stats.span_s, 3),
-            wall_s=round(stats.wall_s, 3),
-            meta={"log_bytes": size},
-        )
-    )
+    stats, writer = run_to_dir(log, st, cfg, out)
     t = Table(
         title=f"engine on {log} ({stats.span_s:,.0f} s of log in {stats.wall_s:,.1f} s, {stats.span_s / max(stats.wall_s, 1e-9):,.0f}x real time)"
     )
