@@ -1,20 +1,26 @@
 """How right the fusion engine's receipts are on the twin, against issue 3's targets.
 
-    python benchmarks/engine_accuracy.py                      # convenience, realistic, >= 1,000 sessions (15 h), seed 7
+    python benchmarks/engine_accuracy.py --seeds 7 8 9 10 11 12 13 --ablation --jobs 2
+        # 7 busy lunch hours (convenience, realistic, 12:00-13:00), 1,000+ sessions pooled,
+        # with the ablations (--weight-only, --no-recognition, --no-rfid, weight alone)
+    python benchmarks/engine_accuracy.py                      # one run, seed 7, >= 1,000 sessions (15 h)
     python benchmarks/engine_accuracy.py --hours 1            # the lunch hour alone (quick)
-    python benchmarks/engine_accuracy.py --ablation --jobs 2  # also --weight-only, --no-recognition, --no-rfid
     python benchmarks/engine_accuracy.py --preset hard        # the hard preset (no targets yet)
-    python benchmarks/engine_accuracy.py --markdown           # also print the tables of docs/benchmarks.md
+    ... --markdown                                            # also print the tables of docs/benchmarks.md
 
-The twin's run is cached in runs/bench/STORE-SCENARIO-Hh-sSEED/ (log.wlog,
+Twin runs are cached in runs/bench/STORE-SCENARIO-Hh-sSEED/ (log.wlog,
 truth.jsonl, store.yaml; the same as ``walkout simulate ... --binary``) and
 reused when complete; the engine is run again every time (``--reuse-runs`` to
-only re-score), in-process exactly as ``walkout run`` runs it, and scored as
-``walkout eval`` scores it (definitions: docs/evaluation.md).
+only re-score), in-process as ``walkout run`` runs it, and scored as ``walkout
+eval`` scores it (definitions: docs/evaluation.md). Several seeds are pooled
+exactly: sums of what each rate is made of, not means of rates (calibration
+error is not pooled).
 
 Arrivals follow the time of day (the run starts at noon; quiet nights), so
-``--sessions N`` picks the whole number of hours whose expected arrivals
-exceed N by 3 %, and the verdict checks that N sessions were really scored.
+with one seed ``--sessions N`` picks the whole number of hours whose expected
+arrivals exceed N by 3 %, and the verdict checks that N sessions were scored.
+One long run also shows what hours do to the engine (a table by hour of
+arrival): the twin's device clocks drift apart, about 20 ppm each.
 """
 
 from __future__ import annotations
@@ -35,17 +41,18 @@ from rich.table import Table
 
 from engine_common import (
     DEFAULT_CACHE,
+    REVIEW_CAUSES,
     VARIANTS,
     command_line,
     ensure_sim,
     hours_for_sessions,
     markdown_table,
     pct,
+    pool,
     run_and_score,
     secs,
     stamp,
 )
-from walkout.fusion.engine import ENGINE_VERSION
 from walkout.stores import resolve_store
 from walkout.twin.scenario import load_scenario
 
@@ -149,7 +156,11 @@ def target_rows(d: dict, min_sessions: int | None, judged: bool) -> list[list[st
 
 
 def other_rows(d: dict) -> list[list[str]]:
-    rows = [[label, value(d, key, kind)] for label, key, kind in OTHERS]
+    rows = [
+        [label, value(d, key, kind)]
+        for label, key, kind in OTHERS
+        if not (d.get("seeds") and kind == "num")  # calibration error does not pool
+    ]
     lat = d.get("latencies_s") or []
     if lat:
         rows.append(["receipt latency max", secs(max(lat))])
@@ -198,30 +209,115 @@ def rich_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
     return t
 
 
+def cause_rows(d: dict) -> list[list[str]]:
+    n = d["sessions"]
+    causes = sorted(d.get("review_causes", {}).items(), key=lambda kv: -kv[1])
+    return [[REVIEW_CAUSES.get(k, k), f"{v:,}", pct(v / n if n else None)] for k, v in causes]
+
+
+def seed_rows(per_seed: dict[int, dict]) -> list[list[str]]:
+    return [
+        [
+            str(seed),
+            f"{d['sessions']:,}",
+            fmt(d["receipts_exact_auto"], "rate"),
+            fmt(d["review_rate"], "rate"),
+            fmt(d["overcharged_sessions"], "rate"),
+            fmt(d["event_precision"], "rate"),
+            fmt(d["event_recall"], "rate"),
+            fmt(d["item_id_accuracy"], "rate"),
+            fmt(d["attribution_accuracy"], "rate"),
+            f"{secs(d['latency_p50_s'])} / {secs(d['latency_p99_s'])}",
+        ]
+        for seed, d in per_seed.items()
+    ]
+
+
+def hour_rows(d: dict, start_hour: float) -> list[list[str]]:
+    rows = []
+    for k, h in d["by_hour"].items():
+        at = (start_hour + int(k)) % 24
+        finals = h["final"]
+        rows.append(
+            [
+                f"{int(at):02d}:00",
+                f"{h['sessions']:,}",
+                pct(h["exact_final"] / finals if finals else None),
+                pct(1 - finals / h["sessions"] if h["sessions"] else None),
+                secs(h["latency_p50_s"]),
+                secs(h["latency_max_s"]),
+                f"{h['unmatched_engine_sessions']}",
+            ]
+        )
+    return rows
+
+
+def run_all(a: argparse.Namespace, hours: float, variants: list[str], console: Console) -> dict:
+    """{seed: {variant: result}}: the twin's runs (cached), then the engine runs, ``--jobs`` at once."""
+    with ProcessPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        sims = {
+            seed: pool.submit(ensure_sim, a.store, a.scenario, hours, seed, a.cache, a.fresh)
+            for seed in a.seeds
+        }
+        dirs = {}
+        for seed, f in sims.items():
+            sim = f.result()
+            s = sim.summary
+            console.print(
+                f"twin run {sim.dir} ({'cached' if sim.reused else f'simulated in {s.wall_s:,.0f} s'}): "
+                f"{s.shopper_sessions:,} shopper sessions, {s.takes:,} takes, {s.puts:,} puts, "
+                f"{s.log_bytes / 1e9:.1f} GB log"
+            )
+            dirs[seed] = sim.dir
+        futs = {
+            (seed, v): pool.submit(
+                run_and_score, dirs[seed], v, a.threshold, a.reuse_runs, a.store_clock
+            )
+            for v in variants
+            for seed in a.seeds
+        }
+        out: dict[int, dict[str, dict]] = {seed: {} for seed in a.seeds}
+        for (seed, v), f in futs.items():
+            out[seed][v] = r = f.result()
+            console.print(f"  seed {seed}, {v}: engine {r['wall_s']:,.0f} s")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", default="convenience")
     ap.add_argument("--preset", "--scenario", dest="scenario", default="realistic")
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[7],
+        help="one run per seed, pooled (several seeds: --hours defaults to 1)",
+    )
     g = ap.add_mutually_exclusive_group()
-    g.add_argument("--hours", type=float, help="simulated hours of arrivals (overrides --sessions)")
+    g.add_argument("--hours", type=float, help="simulated hours of arrivals per seed")
     g.add_argument(
         "--sessions",
         type=int,
         default=1000,
-        help="at least this many scored sessions (default 1000)",
+        help="at least this many scored sessions in all (default 1000)",
     )
     ap.add_argument(
         "--threshold", type=float, default=0.95, help="review threshold (walkout run --threshold)"
     )
     ap.add_argument("--ablation", action="store_true", help="also run the ablation flags")
-    ap.add_argument("--jobs", type=int, default=1, help="engine runs in parallel (ablation)")
+    ap.add_argument("--jobs", type=int, default=1, help="simulations and engine runs at once")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--fresh", action="store_true", help="simulate again even when cached")
     ap.add_argument(
         "--reuse-runs",
         action="store_true",
         help="re-score cached engine runs, do not run the engine",
+    )
+    ap.add_argument(
+        "--store-clock",
+        action="store_true",
+        help="experiment: move each device's times onto the store clock (rx) before the engine",
     )
     ap.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
     ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
@@ -232,72 +328,78 @@ def main() -> None:
 
     st = resolve_store(a.store)
     sc = load_scenario(a.scenario)
-    hours = a.hours if a.hours is not None else hours_for_sessions(st, sc, a.sessions)
-    min_sessions = None if a.hours is not None else a.sessions
-    sim = ensure_sim(a.store, a.scenario, hours, a.seed, a.cache, a.fresh, say=console.print)
-    s = sim.summary
-    console.print(
-        f"twin run {sim.dir} ({'cached' if sim.reused else f'simulated in {s.wall_s:,.0f} s'}): "
-        f"{s.shopper_sessions:,} shopper sessions, {s.takes:,} takes, {s.puts:,} puts, "
-        f"{s.log_bytes / 1e9:.1f} GB log"
-    )
+    many = len(a.seeds) > 1
+    if a.hours is not None:
+        hours = a.hours
+    elif many:
+        hours = 1.0
+    else:
+        hours = hours_for_sessions(st, sc, a.sessions)
+    min_sessions = a.sessions if a.hours is None else None
     variants = list(VARIANTS) if a.ablation else ["all"]
-    results: dict[str, dict] = {}
-    with console.status(f"engine and evaluation: {', '.join(variants)}"):
-        if a.jobs > 1 and len(variants) > 1:
-            with ProcessPoolExecutor(max_workers=a.jobs) as pool:
-                futs = {
-                    v: pool.submit(run_and_score, sim.dir, v, a.threshold, a.reuse_runs)
-                    for v in variants
-                }
-                results = {v: f.result() for v, f in futs.items()}
-        else:
-            for v in variants:
-                results[v] = run_and_score(sim.dir, v, a.threshold, a.reuse_runs)
-                console.print(f"  {v}: engine {results[v]['wall_s']:,.0f} s")
-
+    runs = run_all(a, hours, variants, console)
+    if many:
+        results = {v: pool([runs[seed][v] for seed in a.seeds]) for v in variants}
+        seeds = f"seeds {', '.join(map(str, a.seeds))}, pooled"
+    else:
+        results = runs[a.seeds[0]]
+        seeds = f"seed {a.seeds[0]}"
     d = results["all"]
     judged = sc.name == "realistic" and a.store == "convenience"
-    what = f"{a.store} / {sc.name} / {hours:g} h from {sc.start_hour:g}:00 / seed {a.seed}"
+    what = f"{a.store} / {sc.name} / {hours:g} h from {sc.start_hour:g}:00 / {seeds}"
+    if a.store_clock:
+        what += " / device times on the store clock"
+    tables = []
     head_t = ["target", "measured", "target value", "verdict"]
-    rows_t = target_rows(d, min_sessions, judged)
-    head_o = ["figure", "measured"]
-    rows_o = other_rows(d)
+    tables.append((f"issue 3 targets: {what}", head_t, target_rows(d, min_sessions, judged)))
+    tables.append(("other figures", ["figure", "measured"], other_rows(d)))
     head_b = ["session behaviour", "sessions", "exact (final)", "exact after review", "review"]
-    rows_b = behaviour_rows(d)
-    console.print(
-        rich_table(f"engine v{ENGINE_VERSION} on {what}: issue 3 targets", head_t, rows_t)
-    )
+    tables.append(("sessions by behaviour", head_b, behaviour_rows(d)))
+    head_c = [
+        "why sessions went to review (a session may have several causes)",
+        "sessions",
+        "of all",
+    ]
+    tables.append(("review causes", head_c, cause_rows(d)))
+    if many:
+        head_s = ["seed", "sessions", "exact, of final", "review", "overcharged", "event P"]
+        head_s += ["event R", "item id", "attribution", "latency p50 / p99"]
+        per_seed = {seed: runs[seed]["all"] for seed in a.seeds}
+        tables.append(("by seed", head_s, seed_rows(per_seed)))
+    elif hours > 1:
+        head_h = ["arrived", "sessions", "exact, of final", "review", "latency p50"]
+        head_h += ["latency max", "engine sessions matching no true one"]
+        tables.append(("by hour of arrival", head_h, hour_rows(d, sc.start_hour)))
+    head_a = ["run", *(c for c, _ in ABLATION_COLUMNS)]
+    for title, head, rows in tables:
+        console.print(rich_table(title, head, rows))
     if not judged:
         console.print("(the targets are for convenience / realistic; shown for comparison only)")
-    console.print(rich_table("other figures", head_o, rows_o))
-    console.print(rich_table("sessions by behaviour", head_b, rows_b))
-    head_a = ["run", *(c for c, _ in ABLATION_COLUMNS)]
     if a.ablation:
-        console.print(rich_table(f"ablation on {what}", head_a, ablation_rows(results, False)))
+        console.print(rich_table(f"ablation: {what}", head_a, ablation_rows(results, False)))
 
+    revs = sorted({r["revision"] for per in runs.values() for r in per.values()})
+    console.print(f"engine runs made at commit {', '.join(revs)}")
     if a.markdown:
-        date = stamp()
         print()
-        print(f"`{cmd}` ({date}; {what}; {d['sessions']:,} scored sessions):")
-        print()
-        print(markdown_table(head_t, rows_t))
-        print()
-        print(markdown_table(head_o, rows_o))
-        print()
-        print(markdown_table(head_b, rows_b))
+        print(
+            f"`{cmd}` ({stamp()}; engine runs at {', '.join(revs)}; {what}; "
+            f"{d['sessions']:,} scored sessions):"
+        )
+        for title, head, rows in tables:
+            print()
+            print(f"{title}:")
+            print()
+            print(markdown_table(head, rows))
         if a.ablation:
+            print()
+            print(f"ablation: {what}:")
             print()
             print(markdown_table(head_a, ablation_rows(results, True)))
     if a.json:
         a.json.write_text(
             json.dumps(
-                {
-                    "command": cmd,
-                    "twin": s.model_dump(mode="json"),
-                    "hours": hours,
-                    "results": results,
-                },
+                {"command": cmd, "hours": hours, "seeds": a.seeds, "pooled": results, "runs": runs},
                 indent=1,
             ),
             encoding="utf-8",

@@ -98,14 +98,12 @@ def run(
     ),
     threshold: float = typer.Option(0.95, help="review threshold for receipt lines"),
     weights_only: bool = typer.Option(
-        False, "--weight-only", is_flag=True, help="ablation: ignore the planogram"
+        False, "--weight-only", help="ablation: ignore the planogram"
     ),
     no_recognition: bool = typer.Option(
-        False, "--no-recognition", is_flag=True, help="ablation: ignore in-hand recognition"
+        False, "--no-recognition", help="ablation: ignore in-hand recognition"
     ),
-    no_rfid: bool = typer.Option(
-        False, "--no-rfid", is_flag=True, help="ablation: ignore exit RFID"
-    ),
+    no_rfid: bool = typer.Option(False, "--no-rfid", help="ablation: ignore exit RFID"),
 ) -> None:
     """Run the fusion engine over a log: shelf events, sessions, receipts, review tasks."""
     st = store_for_log(log, store)
