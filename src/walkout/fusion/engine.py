@@ -478,15 +478,7 @@ class Engine:
         for sku, q in items:
             where = self.plan.where(sku)
             part_plates = [p for p in ev.plates if p in where] or list(ev.plates)
-            part = PendingEvent(
-                id=f"{ev.id}.{len(out) + 1}",
-                fixture=ev.fixture,
-                shelf=ev.shelf,
-                changes=ev.changes,
-                t0=ev.t0,
-                t1=ev.t1,
-                plates={p: ev.plates[p] for p in part_plates},
-            )
+            part = _part(ev, len(out) + 1, {p: ev.plates[p] for p in part_plates})
             who = self._who(part_plates, ev, part.plates)
             sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
             sub_hyps = [(((sku, q),), p_items)] + [(h, p) for h, p in hyps[1:4]]
@@ -616,6 +608,26 @@ class Engine:
             ident = self.sessions.identity_at(tid, ev.t0) if tid else {}
             top_s = max(ident.items(), key=lambda kv: kv[1])[0] if ident else None
             det_attr.append(Attribution(session=top_s, track=tid, p=round(pt, 6)))
+        return self._event_out(
+            ev, "take" if take else "put", hyps, det_attr, sid, p, review, staff, parent
+        )
+
+    def _nothing(self, ev: PendingEvent, hyps: list[Any]) -> ShelfEvent:
+        """A change that moved no product, still reported (every shelf event is)."""
+        return self._event_out(ev, "none", hyps, [], None, 1.0, False, False, None)
+
+    def _event_out(
+        self,
+        ev: PendingEvent,
+        op: str,
+        hyps: list[Any],
+        attribution: list[Attribution],
+        sid: str | None,
+        p: float,
+        review: bool,
+        staff: bool,
+        parent: str | None,
+    ) -> ShelfEvent:
         return ShelfEvent(
             id=ev.id,
             t_start=ev.t0,
@@ -624,35 +636,15 @@ class Engine:
             shelf=ev.shelf,
             plates={k: round(v, 2) for k, v in ev.plates.items()},
             delta_g=round(sum(ev.plates.values()), 2),
-            op="take" if take else "put",
+            op=op,  # type: ignore[arg-type]
             hypotheses=[Hypothesis(items=list(items), p=round(ph, 6)) for items, ph in hyps[:5]],
-            attribution=det_attr,
+            attribution=attribution,
             session=sid,
             p=round(p, 6),
             review=review,
             staff=staff,
             t_decided=self.now,
             parent=parent,
-        )
-
-    def _nothing(self, ev: PendingEvent, hyps: list[Any]) -> ShelfEvent:
-        """A change that moved no product, still reported (every shelf event is)."""
-        return ShelfEvent(
-            id=ev.id,
-            t_start=ev.t0,
-            t_end=ev.t1,
-            fixture=ev.fixture,
-            shelf=ev.shelf,
-            plates={k: round(v, 2) for k, v in ev.plates.items()},
-            delta_g=round(sum(ev.plates.values()), 2),
-            op="none",
-            hypotheses=[Hypothesis(items=list(items), p=round(ph, 6)) for items, ph in hyps[:5]],
-            attribution=[],
-            session=None,
-            p=1.0,
-            review=False,
-            staff=False,
-            t_decided=self.now,
         )
 
     def _evidence(
