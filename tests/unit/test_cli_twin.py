@@ -99,3 +99,10 @@ def test_demo_prints_receipts(tmp_path: Path) -> None:
     assert (tmp_path / "d" / "run" / "receipts.jsonl").read_text().count('"receipt"') >= 1
     assert "✓" in r.output or "✗" in r.output
     assert "receipts charged at once that were exactly right" in r.output
+
+
+def test_run_on_a_missing_log_is_exit_2_not_a_traceback(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["run", str(tmp_path / "nope.wlog"), "--out", str(tmp_path / "r")])
+    assert r.exit_code == 2, r.output
+    assert "nope.wlog" in r.output and "no such log file" in r.output
+    assert "Traceback" not in r.output

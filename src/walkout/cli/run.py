@@ -41,7 +41,6 @@ def store_for_log(log: Path, store: str | None) -> Store:
     )
 
 
-@friendly_errors
 def run_to_dir(
     log: Path,
     st: Store,
@@ -90,6 +89,7 @@ def run_to_dir(
     return stats, writer
 
 
+@friendly_errors
 def run(
     log: Path = typer.Argument(..., help="an event log (.jsonl or .wlog)"),
     out: Path = typer.Option(..., help="run directory to write"),
