@@ -130,6 +130,18 @@ class EngineConfig(BaseModel):
         default=0.5, description="after a collapse, the chance the ids came out swapped"
     )
 
+    # -- clocks -----------------------------------------------------------------------
+    clock_sync: bool = Field(
+        default=True,
+        description=(
+            "take each device clock's drift out of its times: the change of its smallest"
+            " recent rx - t since its first minute (clocks drift apart by tens of ppm)"
+        ),
+    )
+    clock_window_s: float = Field(
+        default=60.0, gt=0, description="... the smallest over this long of arrivals"
+    )
+
     # -- sessions ---------------------------------------------------------------------
     exit_radius_m: float = Field(
         default=2.5, description="a track ending this close to an exit gate left"

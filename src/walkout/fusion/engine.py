@@ -32,6 +32,7 @@ from walkout.eventlog.records import (
 )
 from walkout.fusion.attribution import closest_approach, region, track_probabilities
 from walkout.fusion.carts import Cart, Contribution, Doubt
+from walkout.fusion.clocks import ClockSync
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.detect import DeviceDetector, PlateChange
 from walkout.fusion.events import PendingEvent, cluster
@@ -49,12 +50,14 @@ from walkout.fusion.planogram import LivePlanogram
 from walkout.fusion.products import UNKNOWN, place_loglik, rank
 from walkout.fusion.sessions import Sessions, SessionState
 from walkout.fusion.steps import find_steps, fit_units
-from walkout.fusion.tracks import HANDS, TrackBuffer
+from walkout.fusion.tracks import HANDS, NECK, TrackBuffer
 
 ENGINE_VERSION = 1
 NO_TRACKER_WAIT_S = 2.0  # with no tracker in the log, decide this long after a change
 EXIT_CHECK_S = 0.5
 PHANTOM_S = 60.0  # unexplained weight is remembered this long
+REACH_M = 1.0  # a hand (or body) further than this from a plate had nothing to do with it
+REACH_BEFORE_S = 1.0
 STEP_HAND_S = 0.25  # the hand that made a jump of the weight was in the shelf this close to it
 
 
@@ -88,6 +91,7 @@ class Engine:
         self._n_events = 0
         self._n_reviews = 0
         self.header: Header | None = None
+        self.clocks = ClockSync(self.cfg.clock_window_s) if self.cfg.clock_sync else None
 
     # -- persistence ---------------------------------------------------------------
 
@@ -107,6 +111,8 @@ class Engine:
         if isinstance(rec, Header):
             self.header = rec
             return out
+        if self.clocks is not None:
+            rec = self.clocks.correct(rec)
         self.now = max(self.now, rec.t)
         if isinstance(rec, PlateBatch):
             self._plates(rec)
@@ -229,7 +235,7 @@ class Engine:
             if sess is not None:
                 self.carts[sess.id] = Cart(session=sess.id)
                 out.append(self._session_out(sess))
-        live = [self.tracks.tracks[p.id] for p in rec.people]
+        live = self.tracks.seen(rec)
         self.sessions.on_frame(rec.t, live, self.tracks.tracks)
         self.handoffs.extend(self.meetings.see(rec.t, live, self.sessions.of_track))
         if rec.t >= self._next_exit_check:
@@ -691,16 +697,56 @@ class Engine:
         for sess in self.to_finalize:
             t_exit = sess.t_exit if sess.t_exit is not None else self.now
             due = self.now >= t_exit + self._exit_wait()
-            undecided = (
-                any(ev.t0 < t_exit for ev in self.pending)
-                or any(c.t0 < t_exit for c in self.changes)
-                or any(m.t0 < t_exit for m in self.handoffs)
-            )
+            undecided = due and self._undecided(sess, t_exit)
             if force or (due and not undecided):
                 out.extend(self._receipt(sess, t_exit))
             else:
                 keep.append(sess)
         self.to_finalize = keep
+
+    def _undecided(self, sess: SessionState, t_exit: float) -> bool:
+        """Is anything that could still change this receipt undecided: a weight change
+        (moving or settled), an event or a hand meeting that began before the exit, that
+        a hand of one of this visit's tracks (or of a track that may be this visit's)
+        came near? Other shoppers' takes elsewhere in the store do not hold it up."""
+        mine = self.sessions.tracks_maybe_of(sess.id)
+        if any(m.t0 < t_exit and ({m.a, m.b} & mine) for m in self.handoffs):
+            return True
+        for ev in self.pending:
+            if ev.t0 < t_exit and self._reached(mine, list(ev.plates), ev.t0, ev.t1):
+                return True
+        if any(c.t0 < t_exit and self._reached(mine, [c.plate], c.t0, c.t1) for c in self.changes):
+            return True
+        for det in self.detectors.values():  # plates still moving
+            if not det.active.any():
+                continue
+            for j in np.nonzero(det.active & (det.t0 < t_exit))[0]:
+                if self._reached(mine, [det.plates[j]], float(det.t0[j]), self.now):
+                    return True
+        return False
+
+    def _reached(self, tracks: set[str], plates: list[str], t0: float, t1: float) -> bool:
+        """Did a hand of one of these tracks come within reach of these plates then?"""
+        fronts = [self.layout.plate(p).front[:2] for p in plates if p in self.plan.index]
+        if not fronts:
+            return bool(tracks)  # plates we cannot place: assume it could be anyone's
+        pts = np.array(fronts)
+        for tid in tracks:
+            tr = self.tracks.tracks.get(tid)
+            if tr is None:
+                continue
+            _, js = tr.window(t0 - REACH_BEFORE_S, t1 + 0.5)
+            if not len(js):
+                continue
+            xy = js[:, [*HANDS, NECK], :2].reshape(-1, 2)
+            xy = xy[~np.isnan(xy[:, 0])]
+            if (
+                len(xy)
+                and float(np.min(np.linalg.norm(xy[:, None, :] - pts[None, :, :], axis=2)))
+                < REACH_M
+            ):
+                return True
+        return False
 
     def _exit_wait(self) -> float:
         return self.cfg.finalize_after_s if self.cfg.use_rfid and self.store.rfid_readers else 0.0

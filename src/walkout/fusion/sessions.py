@@ -264,6 +264,14 @@ class Sessions:
                 break
         return cur
 
+    def tracks_maybe_of(self, session: str, p_min: float = 0.005) -> set[str]:
+        """Every track that is, or may be (a swap in doubt, a shared queue), this session's."""
+        return {
+            tid
+            for tid, hist in self.identity.items()
+            if any(dist.get(session, 0.0) >= p_min for _, dist in hist)
+        }
+
     # -- close passes ------------------------------------------------------------------
 
     def on_frame(self, t: float, frame_tracks: list[Track], tracks: dict[str, Track]) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 from walkout.eventlog.records import JOINTS, TrackFrame
 
 CAPACITY = 600  # frames kept per track: 40 s at 15 Hz
+GONE_S = 30.0  # a finished track's id is ignored until unseen this long
 _IDX = {name: i for i, name in enumerate(JOINTS)}
 HEAD, NECK = _IDX["head"], _IDX["neck"]
 HANDS = [_IDX["l_hand"], _IDX["r_hand"], _IDX["l_wrist"], _IDX["r_wrist"]]
@@ -50,13 +51,24 @@ class TrackBuffer:
         self.tracks: dict[str, Track] = {}
         self.latest_t = -np.inf
         self.frames = 0
+        # tracks whose visit is over (receipt issued), by when they were last seen: the
+        # tracker may still report the person walking out through the exit, which must
+        # not open a new visit
+        self.gone: dict[str, float] = {}
 
     def add_frame(self, f: TrackFrame) -> list[Track]:
         """Store a frame; returns the tracks seen for the first time."""
         self.latest_t = max(self.latest_t, f.t)
         self.frames += 1
         born = []
+        gone = self.gone
+        if gone and self.frames % 150 == 0:
+            for tid in [k for k, t in gone.items() if f.t - t > GONE_S]:
+                del gone[tid]
         for p in f.people:
+            if p.id in gone:
+                gone[p.id] = f.t
+                continue
             pts = np.full((len(JOINTS), 3), np.nan)
             for name, j in p.joints.items():
                 pts[_IDX[name]] = j[:3]
@@ -74,4 +86,10 @@ class TrackBuffer:
         return [tr for tr in self.tracks.values() if tr.last_t >= t0 and tr.first_t <= t1]
 
     def forget(self, track_id: str) -> None:
-        self.tracks.pop(track_id, None)
+        tr = self.tracks.pop(track_id, None)
+        if tr is not None:
+            self.gone[track_id] = tr.last_t
+
+    def seen(self, f: TrackFrame) -> list[Track]:
+        """The frame's people that are tracked (not those of a finished visit)."""
+        return [self.tracks[p.id] for p in f.people if p.id in self.tracks]
