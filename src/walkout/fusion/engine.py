@@ -452,31 +452,32 @@ class Engine:
         sign = -1.0 if take else 1.0
         masses = [{p: abs(g) for p, g in st.plates.items() if g * sign > 3.0} for st in steps]
         scored = []
+        covered = 0.0  # the whole event's odds of splitting at all
         for items, p_h in hyps[:4]:
             if p_h < 1e-4 or any(s == UNKNOWN for s, _ in items) or sum(q for _, q in items) < 2:
                 continue
-            fit = fit_units(steps, list(items), self.products, ev.delta)
-            if fit is None:
+            fits = fit_units(steps, list(items), self.products, ev.delta)
+            if not fits:
                 continue
-            parts, worst, cost = fit
-            lp = math.log(p_h) - 0.5 * cost
-            if self.cfg.use_layout:
-                lp += sum(
-                    place_loglik(m, sorted(u), self.plan)
-                    for m, u in zip(masses, parts, strict=True)
-                    if m
-                )
-            scored.append((parts, worst, lp, p_h))
+            covered += p_h
+            for parts, worst, cost in fits:  # each way round, equally likely before the lanes
+                lp = math.log(p_h / len(fits)) - 0.5 * cost
+                if self.cfg.use_layout:
+                    lp += sum(
+                        place_loglik(m, sorted(u), self.plan)
+                        for m, u in zip(masses, parts, strict=True)
+                        if m
+                    )
+                scored.append((parts, worst, lp))
         if not scored:
             return []
         top = max(x[2] for x in scored)
         w = [math.exp(x[2] - top) for x in scored]
-        covered = sum(x[3] for x in scored)  # the whole event's odds of splitting at all
         out = [
             (parts, worst, covered * wi / sum(w))
-            for (parts, worst, _, _), wi in zip(scored, w, strict=True)
+            for (parts, worst, _), wi in zip(scored, w, strict=True)
         ]
-        return sorted(out, key=lambda x: -x[2])
+        return sorted(out, key=lambda x: (-x[2], x[1]))
 
     def _split(self, ev: PendingEvent, hyps: list[Any], take: bool) -> list[ShelfEvent]:
         items, p_items = hyps[0]

@@ -3,8 +3,9 @@
 Each hypothesis is scored by
 - weight: the event's net grams against the units' mean weight, with their
   spread, the plate's scale error and detection noise;
-- place: how much of the change happened on plates where those products are
-  now (live planogram); off with ``use_layout=False`` (weight only);
+- place: whether the change happened on plates where those products are now
+  (live planogram), allowing a little overhang onto the next plate; off with
+  ``use_layout=False`` (weight only);
 - quantity: one unit is likelier than several, two products than one rarely;
 - recognition: the in-hand recogniser's scores for the product, tempered;
 - for a put: what the shopper holds (their cart) is likelier than anything else.
@@ -26,6 +27,10 @@ from walkout.fusion.planogram import LivePlanogram
 
 UNKNOWN = "?"  # the sku of "something else"
 MIX_SLACK = 0.7  # a mix's product is doubted when its plates carry under this share of its part
+LEAK_SHARE = 0.04  # a unit across its facing's edge leaves about this share on the next plate
+LEAK_FLOOR_G = 3.0  # ... plus detection noise on a plate that barely moved
+FAR_WEIGHT = 3.0  # weight further than the next plate is that much less likely
+STRAY_P = 1e-3  # weight where none of the products stands: the planogram is wrong
 
 
 @dataclass(frozen=True)
@@ -69,10 +74,12 @@ def place_loglik(
     for s in skus:
         where |= plan.where(s)
     near = plan.near(list(where)) if where else set()
-    inside = sum(m for p, m in mass.items() if p in where)
-    beside = sum(m for p, m in mass.items() if p in near and p not in where)
-    f = (inside + 0.1 * beside) / total
-    score = 4.0 * math.log(max(f, 0.01))
+    # weight off the products' own plates: a unit overhanging its facing puts a little on
+    # the plate next door, nothing further; more than that, only a planogram that is wrong
+    # (or a misplacement nobody saw) explains
+    stray = sum(m * (1.0 if p in near else FAR_WEIGHT) for p, m in mass.items() if p not in where)
+    fit = math.exp(-stray / (LEAK_SHARE * total + LEAK_FLOOR_G))
+    score = math.log((1.0 - STRAY_P) * fit + STRAY_P)
     if len(skus) > 1:  # each product of a mix must show up where it stands
         for s in skus:
             own = sum(m for p, m in mass.items() if p in plan.where(s))

@@ -24,6 +24,7 @@ start at shelves, and it flagged far more false swaps than true ones.)
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -56,6 +57,7 @@ SWAP_POS_SD_M = (
     0.3  # where a track should be: this close if it stood still (shoppers at a shelf shuffle)
 )
 SWAP_PACE_SD = 0.5  # ... and this share of the way it went if it walked
+MIX_MEMORY_S = 60.0  # exchanges are settled within seconds; older ones are never replayed
 SWAP_FLOOR = 0.003  # never surer than this either way: trackers err in ways we do not model
 
 
@@ -117,6 +119,7 @@ class Sessions:
         self.by_id: dict[str, SessionState] = {}
         self.of_track: dict[str, str] = {}  # the session a track most likely belongs to
         self.identity: dict[str, list[tuple[float, dict[str, float]]]] = {}
+        self.mixes: list[tuple[float, str, str, float]] = []  # recent exchanges, in time order
         self.encounters: dict[tuple[str, str], Encounter] = {}
         self.resolving: list[Encounter] = []
         self.lost: dict[str, float] = {}
@@ -325,12 +328,53 @@ class Sessions:
             p = cfg.swap_at_contact * float(np.exp(-((max(e.d_min, 0.35) / cfg.swap_scale_m) ** 2)))
         if p < 1e-4:
             return
-        da, db = self.identity_at(e.a, e.t_min), self.identity_at(e.b, e.t_min)
-        keys = sorted(set(da) | set(db))
-        na = {k: (1 - p) * da.get(k, 0.0) + p * db.get(k, 0.0) for k in keys}
-        nb = {k: (1 - p) * db.get(k, 0.0) + p * da.get(k, 0.0) for k in keys}
-        self.identity.setdefault(e.a, []).append((e.t_min, na))
-        self.identity.setdefault(e.b, []).append((e.t_min, nb))
+        self.mix(e.a, e.b, p, e.t_min)
+
+    def mix(self, a: str, b: str, p: float, t: float) -> None:
+        """From ``t`` on, tracks ``a`` and ``b`` may have exchanged people (odds ``p``).
+
+        Encounters are settled out of time order (a long one ends after a short one
+        that began later), so an exchange can land before others already applied:
+        every exchange from ``t`` on that touches these tracks (or tracks they met
+        since) is applied again, in time order, so the identities are those of
+        exchanges settled in the order they happened."""
+        i = bisect.bisect_right(self.mixes, (t, a, b, p))
+        self.mixes.insert(i, (t, a, b, p))
+        state = {a: self._before(a, t), b: self._before(b, t)}
+        since = {a: t, b: t}
+        written: dict[str, list[tuple[float, dict[str, float]]]] = {a: [], b: []}
+        for ti, x, y, q in self.mixes[i:]:  # this one first, then those settled before it
+            if x not in state and y not in state:
+                continue
+            for z in (x, y):
+                if z not in state:
+                    state[z] = self._before(z, ti)
+                    since[z] = ti
+                    written[z] = []
+            dx, dy = state[x], state[y]
+            keys = sorted(set(dx) | set(dy))
+            state[x] = {k: (1 - q) * dx.get(k, 0.0) + q * dy.get(k, 0.0) for k in keys}
+            state[y] = {k: (1 - q) * dy.get(k, 0.0) + q * dx.get(k, 0.0) for k in keys}
+            written[x].append((ti, state[x]))
+            written[y].append((ti, state[y]))
+        for z, entries in written.items():
+            old = self.identity.get(z, [])
+            self.identity[z] = [e for e in old if e[0] < since[z]] + entries
+        while self.mixes and self.mixes[0][0] < self.mixes[-1][0] - MIX_MEMORY_S:
+            self.mixes.pop(0)
+
+    def _before(self, track: str, t: float) -> dict[str, float]:
+        """The track's identity just before ``t`` (its first if it began at ``t``)."""
+        hist = self.identity.get(track)
+        if not hist:
+            return {}
+        cur = hist[0][1]
+        for ts, dist in hist:
+            if ts < t:
+                cur = dist
+            else:
+                break
+        return cur
 
     # -- exits -----------------------------------------------------------------------
 

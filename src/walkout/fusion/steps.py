@@ -99,10 +99,10 @@ def assign_units(
     products: dict[str, Product],
     net_g: float,
 ) -> tuple[list[dict[str, int]], float] | None:
-    """Which of the event's units left in which jump (see ``fit_units``): (units per
-    jump, worst z-score), or None."""
-    fit = fit_units(steps, items, products, net_g)
-    return None if fit is None else (fit[0], fit[1])
+    """Which of the event's units left in which jump by weight alone (see
+    ``fit_units``): (units per jump, worst z-score) of the best fit, or None."""
+    fits = fit_units(steps, items, products, net_g)
+    return (fits[0][0], fits[0][1]) if fits else None
 
 
 def fit_units(
@@ -110,39 +110,44 @@ def fit_units(
     items: list[tuple[str, int]],
     products: dict[str, Product],
     net_g: float,
-) -> tuple[list[dict[str, int]], float, float] | None:
-    """Which of the event's units left in which jump: the assignment whose jumps'
-    grams fit their units best, with every jump holding at least one unit. Returns
-    (units per jump, worst z-score, sum of squared z-scores), or None when no assignment fits, the jumps
-    do not add up to the event, or there are too many ways to try."""
+) -> list[tuple[list[dict[str, int]], float, float]]:
+    """Every way the event's units can have left in its jumps (each jump holding at
+    least one unit, the grams of each fitting its units within 3.5 sd), best weight
+    fit first: (units per jump, worst z-score, sum of squared z-scores). Look-alike
+    units fit either way round; where each jump happened tells them apart, which is
+    the caller's to judge. Empty when nothing fits, the jumps do not add up to the
+    event, or there are too many ways to try."""
     units = [sku for sku, q in items for _ in range(q)]
     if len(steps) < 2 or len(steps) > MAX_STEPS or len(units) > MAX_UNITS:
-        return None
+        return []
     if len(units) < len(steps):
-        return None
+        return []
     total = sum(s.grams for s in steps)
     unit_w = [products[u].weight_g for u in units]
     if abs(total - net_g) > 0.4 * min(unit_w):
-        return None
-    best: tuple[float, float, tuple[int, ...]] | None = None
+        return []
+    found: dict[tuple[tuple[tuple[str, int], ...], ...], tuple[float, float]] = {}
     for combo in itertools.product(range(len(steps)), repeat=len(units)):
         if len(set(combo)) < len(steps):
             continue
+        parts: list[dict[str, int]] = [{} for _ in steps]
+        for u, c in zip(units, combo, strict=True):
+            parts[c][u] = parts[c].get(u, 0) + 1
+        key = tuple(tuple(sorted(pt.items())) for pt in parts)
+        if key in found:
+            continue
         cost, worst = 0.0, 0.0
-        for k, st in enumerate(steps):
-            mine = [u for u, c in zip(units, combo, strict=True) if c == k]
-            mu = sum(products[u].weight_g for u in mine)
+        for st, pt in zip(steps, parts, strict=True):
+            mu = sum(products[u].weight_g * q for u, q in pt.items())
             sd = math.sqrt(
-                sum(products[u].weight_sd_g ** 2 for u in mine) + (0.05 * mu) ** 2 + 8.0**2
+                sum(products[u].weight_sd_g ** 2 * q for u, q in pt.items())
+                + (0.05 * mu) ** 2
+                + 8.0**2
             )
             z = abs(abs(st.grams) - mu) / sd
             cost += z * z
             worst = max(worst, z)
-        if best is None or (cost, worst, combo) < best:
-            best = (cost, worst, combo)
-    if best is None or best[1] > 3.5:
-        return None
-    parts: list[dict[str, int]] = [{} for _ in steps]
-    for u, c in zip(units, best[2], strict=True):
-        parts[c][u] = parts[c].get(u, 0) + 1
-    return parts, best[1], best[0]
+        if worst <= 3.5:
+            found[key] = (cost, worst)
+    ranked = sorted(found.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))
+    return [([dict(pt) for pt in key], worst, cost) for key, (cost, worst) in ranked]

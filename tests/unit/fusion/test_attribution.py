@@ -213,3 +213,21 @@ def test_no_tracker_no_taker(store: Store) -> None:
     assert items(ev) == [("P004", 1)] and ev.session is None and ev.review
     assert ev.attribution[0].track is None
     assert ev.t_decided >= EPOCH + 5.0
+
+
+def test_two_shoppers_lifting_look_alikes_side_by_side_each_get_their_own(
+    store: Store, layout: Layout
+) -> None:
+    """A lifts P007 (150 g) from its edge plate and B, a moment later, P008 (152 g)
+    from the plate next to it: one weight change, two lifts. The scales read A's unit
+    as 152.5 g and B's as 149.5 g, so by weight each lift looks like the other's
+    product; where each lift happened says which it was."""
+    y = front_of(layout, "G1.3.2")[1]
+    a = Person("a1", stand(1.6, y, 0.5, 16.0), [Reach(5.9, 6.6, "G1.3.2")])
+    b = Person("b2", stand(2.6, y, 1.5, 16.5), [Reach(6.2, 6.9, "G1.3.3", hand="l")])
+    out = two_shoppers(store, a, b, [Move(6.2, {"G1.3.2": -152.5}), Move(6.5, {"G1.3.3": -149.5})])
+    sa, sb = out.session_of_track("a1"), out.session_of_track("b2")
+    parts = [e for e in out.events if e.parent]
+    assert len(parts) == 2
+    assert lines(out.receipt_of(sa)) == {"P007": 1}
+    assert lines(out.receipt_of(sb)) == {"P008": 1}

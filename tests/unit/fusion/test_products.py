@@ -131,10 +131,28 @@ def test_weight_no_candidate_explains_is_something_else(store: Store, plan: Live
 def test_a_put_of_something_in_hand_may_land_on_a_foreign_shelf(
     store: Store, plan: LivePlanogram
 ) -> None:
-    """435 g put on P012's plate: nothing that lives there weighs that, but the
-    shopper holds a P004, so it is that P004."""
+    """435 g put on P012's plate: nothing that lives there weighs that, and a
+    shopper holding nothing of that weight put down no product; one holding a
+    P004 put that P004."""
     mass = {"G1.4.5": 435.2}
     cands = plan.candidates(list(mass)) | {"P004"}
-    assert top(ranked(mass, store, plan, candidates=cands)) == {UNKNOWN: 1}
+    assert top(ranked(mass, store, plan, candidates=cands, held={})) == {UNKNOWN: 1}
     r = ranked(mass, store, plan, candidates=cands, held={"P004": 0.99})
+    assert top(r) == {"P004": 1} and r[0][1] > 0.95
+
+
+def test_one_unit_off_each_of_two_look_alikes_side_by_side_is_both(
+    store: Store, plan: LivePlanogram
+) -> None:
+    """150 g left P007's edge plate and 152 g P008's, next to it: two of either would
+    leave a whole unit's weight on a plate where that product does not stand."""
+    r = ranked({"G1.3.2": 150.0, "G1.3.3": 152.0}, store, plan)
+    assert top(r) == {"P007": 1, "P008": 1} and r[0][1] > 0.95
+
+
+def test_a_unit_overhanging_the_next_plate_is_still_that_unit(
+    store: Store, plan: LivePlanogram
+) -> None:
+    """P004 stands on G1.2.1-2; 4 % of it rests on G1.2.3 (P005's): still P004."""
+    r = ranked({"G1.2.2": 418.0, "G1.2.3": 17.2}, store, plan)
     assert top(r) == {"P004": 1} and r[0][1] > 0.95

@@ -19,7 +19,7 @@ from tests.fixtures.fusion_script import (
 )
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
-from walkout.fusion.steps import WINDOW_S, Step, assign_units, find_steps
+from walkout.fusion.steps import WINDOW_S, Step, assign_units, find_steps, fit_units
 
 RATE = 60.0
 P004, P005 = 435.2, 472.8
@@ -143,3 +143,13 @@ def test_two_shoppers_lifting_two_neighbouring_products_in_one_event(
     out = run(script.records(), store)
     assert lines(out.receipt_of(out.session_of_track("a1"))) == {"P004": 1}
     assert lines(out.receipt_of(out.session_of_track("b2"))) == {"P005": 1}
+
+
+def test_look_alikes_fit_either_way_round(store: Store) -> None:
+    """P007 (150 g) and P008 (152 g) lifted apart: weight cannot say which left first,
+    so both ways round are offered (where each lift happened decides, in the engine)."""
+    steps = [Step(1.0, {"G1.3.2": -150.0}), Step(2.0, {"G1.3.3": -152.0})]
+    fits = fit_units(steps, [("P007", 1), ("P008", 1)], store.products, -302.0)
+    assert sorted(tuple(sorted(p[0])) for p, _, _ in fits) == [("P007",), ("P008",)]
+    assert {tuple(p[0]) for p, _, _ in fits} == {("P007",), ("P008",)}
+    assert all(worst < 1.0 for _, worst, _ in fits)

@@ -1,0 +1,129 @@
+"""Track identity (fusion.sessions): when two tracks meet, the tracker may have
+exchanged them. Where the tracks went on to tells: two shoppers crossing each
+other keep going their ways; ids that came out exchanged turn back on
+themselves. Whatever stays in doubt mixes both tracks' identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import walkout.fusion.sessions as sessions_mod
+from tests.fixtures.fusion_script import (
+    Entry,
+    Move,
+    Outputs,
+    Person,
+    Reach,
+    Script,
+    front_of,
+    lines,
+    run,
+)
+from walkout.domain.layout import Layout
+from walkout.domain.store import Store
+from walkout.fusion.config import EngineConfig
+from walkout.fusion.sessions import Sessions
+
+P004, P006 = 435.2, 682.4
+GATE = (1.5, 0.3)
+EXIT = (6.5, 0.3)
+CROSS_T = 5.75  # the two meet here, heads on one spot (x = 2.1)
+
+
+def paths(layout: Layout) -> tuple[list, list]:
+    """A waits at P004's plates and walks over to P006's; B the other way round,
+    at the same time, so that they pass through one spot at CROSS_T."""
+    y = front_of(layout, "G1.2.1")[1]
+    a = [(0.6, *GATE), (2.5, 1.6, y), (5.0, 1.6, y), (6.5, 2.6, y), (11.0, 2.6, y), (15.0, *EXIT)]
+    b = [(1.6, *GATE), (3.5, 2.6, y), (5.0, 2.6, y), (6.5, 1.6, y), (11.5, 1.6, y), (15.5, *EXIT)]
+    return a, b
+
+
+def split(path: list, t: float) -> tuple[list, list]:
+    """The keyframes before ``t`` and after it, with the point at ``t`` in both."""
+    ts = [k[0] for k in path]
+    x = float(np.interp(t, ts, [k[1] for k in path]))
+    y = float(np.interp(t, ts, [k[2] for k in path]))
+    return [k for k in path if k[0] < t] + [(t, x, y)], [(t, x, y)] + [k for k in path if k[0] > t]
+
+
+def crossing(store: Store, layout: Layout, exchanged: bool) -> Outputs:
+    """After crossing, A (qr-a) takes a P006 and B (qr-b) a P004. With ``exchanged``,
+    the tracker's ids came out of the meeting on the other person."""
+    pa, pb = paths(layout)
+    ra, rb = Reach(8.8, 9.6, "G1.2.6", hand="l"), Reach(9.3, 10.1, "G1.2.1")
+    if exchanged:
+        a0, a1 = split(pa, CROSS_T)
+        b0, b1 = split(pb, CROSS_T)
+        people = [Person("t1", a0 + b1[1:], [rb]), Person("t2", b0 + a1[1:], [ra])]
+    else:
+        people = [Person("t1", pa, [ra]), Person("t2", pb, [rb])]
+    script = Script(
+        store,
+        20.0,
+        moves=[Move(9.2, {"G1.2.6": -P006}), Move(9.7, {"G1.2.1": -P004})],
+        people=people,
+        entries=[Entry(0.2, "qr-a"), Entry(1.2, "qr-b")],
+    )
+    return run(script.records(), store)
+
+
+def receipt_of_token(out: Outputs, token: str):
+    (r,) = [r for r in out.receipts if r.token == token]
+    return r
+
+
+def test_two_shoppers_crossing_keep_their_own(store: Store, layout: Layout) -> None:
+    out = crossing(store, layout, exchanged=False)
+    ra, rb = receipt_of_token(out, "qr-a"), receipt_of_token(out, "qr-b")
+    assert lines(ra) == {"P006": 1} and lines(rb) == {"P004": 1}
+    assert ra.status == rb.status == "final"
+
+
+def test_ids_exchanged_where_they_crossed_follow_the_people(store: Store, layout: Layout) -> None:
+    """The track that came in on qr-a walked back to where B had stood: it is B now."""
+    out = crossing(store, layout, exchanged=True)
+    ra, rb = receipt_of_token(out, "qr-a"), receipt_of_token(out, "qr-b")
+    assert lines(ra) == {"P006": 1} and lines(rb) == {"P004": 1}
+    assert ra.status == rb.status == "final"
+
+
+def test_a_crossing_nobody_can_read_goes_to_a_human(
+    store: Store, layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the motion telling nothing (a coin toss which id went where), both
+    receipts wait for a human."""
+    monkeypatch.setattr(sessions_mod, "_swap_given_motion", lambda e, tracks, prior: prior)
+    out = run(crossing_records(store, layout), store)
+    assert {r.status for r in out.receipts} == {"review"}
+
+
+def crossing_records(store: Store, layout: Layout) -> list:
+    pa, pb = paths(layout)
+    people = [
+        Person("t1", pa, [Reach(8.8, 9.6, "G1.2.6", hand="l")]),
+        Person("t2", pb, [Reach(9.3, 10.1, "G1.2.1")]),
+    ]
+    return Script(
+        store,
+        20.0,
+        moves=[Move(9.2, {"G1.2.6": -P006}), Move(9.7, {"G1.2.1": -P004})],
+        people=people,
+        entries=[Entry(0.2, "qr-a"), Entry(1.2, "qr-b")],
+    ).records()
+
+
+def test_an_exchange_settled_late_lands_in_time_order(layout: Layout) -> None:
+    """A long encounter settled after a later, shorter one: identities after both are
+    as if they had been settled in time order."""
+    s = Sessions(layout, EngineConfig())
+    s.identity = {"a": [(0.0, {"A": 1.0})], "b": [(0.0, {"B": 1.0})], "c": [(0.0, {"C": 1.0})]}
+    s.mix("a", "c", 0.2, 20.0)  # a later meeting of a and c, settled first
+    s.mix("a", "b", 0.5, 10.0)  # an earlier one of a and b, settled second
+    assert s.identity_at("a", 15.0) == pytest.approx({"A": 0.5, "B": 0.5})
+    assert s.identity_at("b", 15.0) == pytest.approx({"A": 0.5, "B": 0.5})
+    # after both: a is 0.8 of (a after the first) and 0.2 of c
+    assert s.identity_at("a", 25.0) == pytest.approx({"A": 0.4, "B": 0.4, "C": 0.2})
+    assert s.identity_at("c", 25.0) == pytest.approx({"A": 0.1, "B": 0.1, "C": 0.8})
+    assert [t for t, _ in s.identity["a"]] == sorted(t for t, _ in s.identity["a"])
