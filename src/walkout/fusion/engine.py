@@ -49,7 +49,7 @@ from walkout.fusion.outputs import (
 from walkout.fusion.planogram import LivePlanogram
 from walkout.fusion.products import UNKNOWN, place_loglik, rank
 from walkout.fusion.sessions import Sessions, SessionState
-from walkout.fusion.steps import find_steps, fit_units
+from walkout.fusion.steps import Step, find_steps, fit_units, plate_steps
 from walkout.fusion.tracks import HANDS, NECK, TrackBuffer
 
 ENGINE_VERSION = 1
@@ -401,24 +401,17 @@ class Engine:
     def _by_steps(
         self, ev: PendingEvent, plates: list[str], take: bool, hyps: list[Any]
     ) -> list[ShelfEvent] | None:
-        """Split an event of several units at the jumps of its weight curve."""
-        items, _p_items = hyps[0]
+        """Split an event of several units into its lifts: lifts on different plates
+        by each plate's own net change, else at the jumps of the summed weight curve
+        (lifts from one plate)."""
         known = [p for p in plates if p in self.plan.index]
-        devs = {self.layout.plate(p).device for p in known}
-        if len(known) != len(plates) or len(devs) != 1:
+        if len(known) != len(plates):
             return None
-        det = self.detectors.get(devs.pop())
-        if det is None or not all(p in det.plates for p in plates):
-            return None
-        ts, xs = det.samples(ev.t0 - 0.5, ev.t1 + 0.3)
-        if len(ts) == 0:
-            return None
-        cols = [det.plates.index(p) for p in plates]
-        lightest = min(self.products[s].weight_g for s, _ in items)
-        steps = [
-            s for s in find_steps(ts, xs[:, cols], plates, 0.4 * lightest) if (s.grams < 0) == take
-        ]
-        joint = self._split_hypotheses(steps, hyps, take, ev)
+        steps = plate_steps(ev.changes, take)
+        joint = self._split_hypotheses(steps, hyps, take, ev) if steps else []
+        if not joint:
+            steps = self._curve_steps(ev, plates, take, hyps[0][0])
+            joint = self._split_hypotheses(steps, hyps, take, ev) if steps else []
         if not joint:
             return None
         best_parts, worst_z, _ = joint[0]
@@ -440,6 +433,25 @@ class Engine:
             sub = [(u, pj * p_split) for u, pj in ranked[:4]]
             out.append(self._commit(part, names, take, sub, who, sess_p, parent=ev.id))
         return out
+
+    def _curve_steps(
+        self, ev: PendingEvent, plates: list[str], take: bool, items: Any
+    ) -> list[Step]:
+        """The jumps of the event's summed weight, from one controller's raw samples."""
+        devs = {self.layout.plate(p).device for p in plates}
+        if len(devs) != 1:
+            return []
+        det = self.detectors.get(devs.pop())
+        if det is None or not all(p in det.plates for p in plates):
+            return []
+        ts, xs = det.samples(ev.t0 - 0.5, ev.t1 + 0.3)
+        if len(ts) == 0:
+            return []
+        cols = [det.plates.index(p) for p in plates]
+        lightest = min(self.products[s].weight_g for s, _ in items)
+        return [
+            s for s in find_steps(ts, xs[:, cols], plates, 0.4 * lightest) if (s.grams < 0) == take
+        ]
 
     def _split_hypotheses(
         self, steps: list[Any], hyps: list[Any], take: bool, ev: PendingEvent

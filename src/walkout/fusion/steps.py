@@ -22,12 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from walkout.domain.catalogue import Product
+from walkout.fusion.detect import PlateChange
 
 WINDOW_S = 0.1  # the weight curve is read in means over this long
 MAX_UNITS = 6  # more units than this in one event are not split (too many ways)
 MAX_STEPS = 4
 EDGE_SHARE = 0.15  # a window beside a jump moving by this share of a jump, the same way, is in it
 EDGE_MIN_G = 3.0  # ... and by at least this much (noise of a 0.1-s mean is well under)
+LIFT_GAP_S = 0.25  # plates whose weight moved fastest this close in time moved in one lift
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,38 @@ def find_steps(
             )
         )
         i = done = j + 1
+    return out
+
+
+def plate_steps(changes: list[PlateChange], take: bool) -> list[Step]:
+    """Lifts told apart by which plates moved when: each plate's own change, between
+    its calm levels before and after, and the moment it moved fastest. Plates that
+    moved together are one lift. Unlike the summed curve, a hand pressing or
+    bouncing the shelf between two lifts leaves these untouched; but a plate that
+    two lifts both took from is one change, and only the curve can cut it."""
+    moved = sorted(
+        (c for c in changes if c.ts is not None and abs(c.delta) > 3.0 and (c.delta < 0) == take),
+        key=lambda c: (c.ts, c.plate),
+    )
+    if len(moved) < 2:
+        return []
+    groups: list[list[PlateChange]] = [[moved[0]]]
+    for c in moved[1:]:
+        last = groups[-1][-1]
+        if c.ts - last.ts <= LIFT_GAP_S:  # type: ignore[operator]
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    if len(groups) < 2:
+        return []
+    out = []
+    for g in groups:
+        w = sum(abs(c.delta) for c in g)
+        t = sum(c.ts * abs(c.delta) for c in g) / w  # type: ignore[operator]
+        plates: dict[str, float] = {}
+        for c in g:
+            plates[c.plate] = plates.get(c.plate, 0.0) + c.delta
+        out.append(Step(t=float(t), plates=plates))
     return out
 
 

@@ -13,16 +13,18 @@ from tests.fixtures.fusion_script import (
     Reach,
     Script,
     front_of,
+    items,
     lines,
     run,
     stand,
 )
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
-from walkout.fusion.steps import WINDOW_S, Step, assign_units, find_steps, fit_units
+from walkout.fusion.detect import PlateChange
+from walkout.fusion.steps import WINDOW_S, Step, assign_units, find_steps, fit_units, plate_steps
 
 RATE = 60.0
-P004, P005 = 435.2, 472.8
+P001, P004, P005 = 150.2, 435.2, 472.8
 
 
 def curve(
@@ -153,3 +155,60 @@ def test_look_alikes_fit_either_way_round(store: Store) -> None:
     assert sorted(tuple(sorted(p[0])) for p, _, _ in fits) == [("P007",), ("P008",)]
     assert {tuple(p[0]) for p, _, _ in fits} == {("P007",), ("P008",)}
     assert all(worst < 1.0 for _, worst, _ in fits)
+
+
+def change(plate: str, delta: float, ts: float) -> PlateChange:
+    return PlateChange(
+        plate=plate,
+        t0=ts - 0.3,
+        t1=ts + 0.4,
+        delta=delta,
+        pre=0.0,
+        post=delta,
+        sigma=0.6,
+        peak=delta,
+        tm=ts - 0.1,
+        ts=ts,
+        step=abs(delta),
+    )
+
+
+def test_lifts_from_different_plates_are_told_apart_by_when_each_plate_moved() -> None:
+    """One unit off plate 2, then two units off plates 1 and 3 together, 0.45 s later
+    (a hand bouncing the shelf in between does not touch the plates' net changes)."""
+    changes = [change("a.1", -91.5, 1.05), change("a.2", -86.5, 0.6), change("a.3", -88.3, 1.1)]
+    steps = plate_steps(changes, take=True)
+    assert [sorted(s.plates) for s in steps] == [["a.2"], ["a.1", "a.3"]]
+    assert steps[0].grams == pytest.approx(-86.5) and steps[1].grams == pytest.approx(-179.8)
+    assert steps[0].t == pytest.approx(0.6) and steps[1].t == pytest.approx(1.075, abs=0.01)
+    # plates that all moved at once are one lift: nothing to split
+    assert plate_steps([change("a.1", -90.0, 1.0), change("a.2", -88.0, 1.1)], take=True) == []
+    # a put on a plate does not count among the lifts of a take
+    assert plate_steps([change("a.1", -90.0, 1.0), change("a.2", 88.0, 2.0)], take=True) == []
+
+
+def test_one_unit_and_two_units_by_two_hands_from_neighbouring_plates(
+    store: Store, layout: Layout
+) -> None:
+    """A lifts one P001 (150 g) off G1.1.1; half a second later B, who pressed on the
+    shelf with 80 g first, lifts two off G1.1.2. Three units, two hands; the summed
+    curve's jumps do not add up (the press), the plates' own changes say which hand
+    took two."""
+    y = front_of(layout, "G1.1.1")[1]
+    a = Person("a1", stand(1.4, y, 0.5, 16.0), [Reach(5.8, 6.5, "G1.1.1")])
+    b = Person("b2", stand(2.1, y, 1.5, 16.5), [Reach(6.1, 7.0, "G1.1.2", hand="l")])
+    script = Script(
+        store,
+        20.0,
+        moves=[
+            Move(6.2, {"G1.1.1": -P001}),
+            Move(6.65, {"G1.1.2": -2 * P001}, press_g=80.0, press_s=0.3),
+        ],
+        people=[a, b],
+        entries=[Entry(0.2, "qr-a"), Entry(1.2, "qr-b")],
+    )
+    out = run(script.records(), store)
+    parts = sorted((min(e.plates), items(e)) for e in out.events if e.parent)
+    assert parts == [("G1.1.1", [("P001", 1)]), ("G1.1.2", [("P001", 2)])]
+    assert lines(out.receipt_of(out.session_of_track("a1"))) == {"P001": 1}
+    assert lines(out.receipt_of(out.session_of_track("b2"))) == {"P001": 2}
