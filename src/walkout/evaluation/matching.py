@@ -12,8 +12,9 @@ each side. An event may explain several actions (the engine merged them); an
 action goes to one event only. Pairs are taken greedily, nearest in time
 first (time outside the event's span, then a differing op, then plates
 unlike the action's, then, between the parts of one split event, a part given
-to another shopper, then distance to the span's middle): first one action per
-event, then the actions left over join the nearest event (a merge).
+to another shopper, then grams unlike the action's, then distance to the
+span's middle): first one action per event, then the actions left over join
+the nearest event (a merge).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def match_events(
     for lst in shelves.values():
         lst.sort(key=lambda x: (x[0], x[1].id))
     starts = {k: [x[0] for x in v] for k, v in shelves.items()}
-    pairs: list[tuple[float, int, float, int, float, str, str]] = []
+    pairs: list[tuple[float, int, float, int, float, float, str, str]] = []
     acts = {a.id: a for a in actions}
     for a in acts.values():
         for key, plates in _where(a.plates).items():
@@ -146,8 +147,11 @@ def match_events(
                     and sessions is not None
                     and sessions.engine_to_truth.get(e.session or "") != a.session
                 )
+                # ... and, between parts alike in all that, to the action of its weight
+                grams = sum(abs(g) for g in a.plates.values())
+                off = abs(abs(e.delta_g) - grams) / max(grams, 1.0)
                 pairs.append(
-                    (gap, int(e.op != a.op), _unlike(plates, eplates), other, mid, a.id, e.id)
+                    (gap, int(e.op != a.op), _unlike(plates, eplates), other, off, mid, a.id, e.id)
                 )
     pairs.sort()
     out = EventMatch()

@@ -193,3 +193,20 @@ def test_a_merged_event_is_identified_right_only_with_all_its_units() -> None:
     assert item_ok(both, [a1, a2])
     assert not item_ok(event("m", 9.8, 10.5, {"G1.2.3": -300}), [a1, a2])
     assert not item_ok(both.model_copy(update={"op": "put"}), [a1, a2])
+
+
+def test_parts_alike_but_for_their_weight_go_to_the_action_of_their_weight() -> None:
+    """One event split into a 1-unit and a 2-unit part on the same plates, both given
+    to one shopper; the two true takes were 1 unit (463 g) and 2 units (948 g)."""
+    plates_1 = {"G31.2.2": -129.1, "G31.2.3": -342.7}
+    plates_2 = {"G31.2.2": -249.7, "G31.2.3": -692.9}
+    parts = [
+        event("E1.1", 10.0, 11.5, plates_2, parent="E1", session="S1"),
+        event("E1.2", 10.0, 11.5, plates_1, parent="E1", session="S1"),
+    ]
+    acts = [
+        action("one", 10.4, {"G31.2.2": 126.3, "G31.2.3": 336.9}),
+        action("two", 11.1, {"G31.2.2": 258.4, "G31.2.3": 689.1}, qty=2),
+    ]
+    m = match_events(parts, acts)
+    assert m.event_of == {"one": "E1.2", "two": "E1.1"}
