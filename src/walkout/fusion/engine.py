@@ -598,8 +598,12 @@ class Engine:
         review = (
             p < cfg.review_threshold or (unknown and take) or (sid is None and not unknown)
         ) and not staff
-        if unknown and take and review and sid is not None and sid in self.carts:
-            self.carts[sid].unexplained.append(ev.id)
+        if unknown and take and review:
+            # whoever may have taken it leaves with something nobody can name: each of
+            # their receipts waits for a human (several hands in one merged event)
+            for other, q_other in ranked_sessions:
+                if other is not None and other in self.carts and (other == sid or q_other >= 0.02):
+                    self.carts[other].unexplained.append(ev.id)
         if not unknown and not staff and sid is not None:
             cart = self.carts.setdefault(sid, Cart(session=sid))
             for sku, q in best_items:

@@ -149,6 +149,27 @@ def test_an_unexplained_take_sends_the_takers_receipt_to_review(
     assert [t.events for t in out.reviews] == [[ev.id]]
 
 
+def test_an_unexplained_take_between_two_hands_holds_both_receipts(
+    store: Store, layout: Layout
+) -> None:
+    """Two shoppers' hands in the same lane when 435 g leaves P012's plate: either may
+    have left with it, so neither receipt is final."""
+    x, y = front_of(layout, "G1.4.5")
+    a = Person("a1", stand(x - 0.2, y, 0.5, 14.0), [Reach(5.8, 6.6, "G1.4.5")])
+    b = Person("b2", stand(x + 0.2, y, 1.5, 14.5), [Reach(5.9, 6.7, "G1.4.5", hand="l")])
+    script = Script(
+        store,
+        18.0,
+        moves=[Move(6.2, {"G1.4.5": -P004})],
+        people=[a, b],
+        entries=[Entry(0.2, "qa"), Entry(1.2, "qb")],
+    )
+    out = run(script.records(), store)
+    (ev,) = out.events
+    assert items(ev) == [("?", 1)] and ev.review
+    assert [r.status for r in out.receipts] == ["review", "review"]
+
+
 def lean(store: Store, layout: Layout, seconds: float, grams: float = 300.0) -> Outputs:
     """A rests a forearm on P004's plate for ``seconds`` and takes nothing."""
     y = front_of(layout, "G1.2.1")[1]
