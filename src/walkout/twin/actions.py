@@ -116,15 +116,23 @@ def conceal(person: PersonPlan, hand: int, t0: float) -> float:
 
 
 def handoff(
-    rng: np.random.Generator, giver: PersonPlan, receiver: PersonPlan, t: float, sku: str, qty: int
+    rng: np.random.Generator,
+    giver: PersonPlan,
+    receiver: PersonPlan,
+    t: float,
+    sku: str,
+    qty: int,
+    hand: int = RIGHT,
 ) -> tuple[Handoff, float]:
-    """Both reach to the point between them; the item changes hands at the middle of it."""
+    """Both reach to the point between them; the item changes hands at the middle of it.
+    The giver holds it out in the hand that took it (``hand``); the receiver takes it
+    in either."""
     ga, _ = giver.kf.at(np.array([t]))
     ra, _ = receiver.kf.at(np.array([t]))
     mid = (ga[0] + ra[0]) / 2
     z = 0.6 * (giver.height + receiver.height) / 2
     tm = t + rng.uniform(0.6, 1.0)
-    for p, h in ((giver, RIGHT), (receiver, LEFT if rng.random() < 0.5 else RIGHT)):
+    for p, h in ((giver, hand), (receiver, LEFT if rng.random() < 0.5 else RIGHT)):
         p.arms.append(
             ArmMove(h, t, tm - 0.1, tm + 0.3, tm + 0.9, (float(mid[0]), float(mid[1]), z))
         )

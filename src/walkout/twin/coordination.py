@@ -166,7 +166,7 @@ class Coordinator:
                     break
         t_end = t_back + 0.4
         if kind == "handoff_other":
-            h, t_end = act.handoff(rng, p, s.person, t_back + 0.2, sku, 1)
+            h, t_end = act.handoff(rng, p, s.person, t_back + 0.2, sku, 1, hand)
             if h.t + 1.0 > s.t1:
                 # they will have walked off: keep the item instead
                 p.arms.pop()

@@ -234,12 +234,12 @@ def do_intent(
         receivers = [q for q in sess.people if q is not p]
         if receivers:
             r = receivers[int(rng.integers(len(receivers)))]
-            h, t = act.handoff(rng, p, r, t_back + 0.3, it.sku, it.qty)
+            h, t = act.handoff(rng, p, r, t_back + 0.3, it.sku, it.qty, hand)
             sess.handoffs.append(h)
     elif it.then == "handoff_other":
         other = _someone_near(pl, sess, p, t_back)
         if other is not None:
-            h, t = act.handoff(rng, p, other, t_back + 0.3, it.sku, it.qty)
+            h, t = act.handoff(rng, p, other, t_back + 0.3, it.sku, it.qty, hand)
             sess.handoffs.append(h)
             a.tags.append("handoff_other")
             sess.behaviours.add("handoff_other")
