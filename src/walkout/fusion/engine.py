@@ -497,9 +497,20 @@ class Engine:
         for sku, q in items:
             where = self.plan.where(sku)
             part_plates = [p for p in ev.plates if p in where] or list(ev.plates)
-            part = _part(ev, len(out) + 1, {p: ev.plates[p] for p in part_plates})
-            who = self._who(part_plates, ev, part.plates)
-            sess_p = self._session_probs(who, (ev.t0 + ev.t1) / 2)
+            # when its own plates moved fastest is when this product was lifted: the
+            # other product's hand may still be in the shelf, or already gone
+            lifts = [
+                (abs(c.delta), c.ts)
+                for c in ev.changes
+                if c.plate in part_plates and c.ts is not None and (c.delta < 0) == take
+            ]
+            at = sum(w * t for w, t in lifts) / sum(w for w, _ in lifts) if lifts else None
+            part = _part(ev, len(out) + 1, {p: ev.plates[p] for p in part_plates}, at=at)
+            if at is not None and len(part_plates) < len(ev.plates):
+                who = self._who(part_plates, part, part.plates, around=STEP_HAND_S)
+            else:
+                who = self._who(part_plates, ev, part.plates)
+            sess_p = self._session_probs(who, part.t_step)
             sub_hyps = [(((sku, q),), p_items)] + [(h, p) for h, p in hyps[1:4]]
             out.append(self._commit(part, part_plates, take, sub_hyps, who, sess_p, parent=ev.id))
         return out
@@ -522,17 +533,18 @@ class Engine:
         reg = region(self.layout, known, None if wide else mass)
         cfg = self.cfg
         if wide:
-            approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
-        elif around is not None:
+            return track_probabilities(
+                closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1), cfg
+            )
+        if around is not None:
             approach = closest_approach(reg, self.tracks, ev.t_step - around, ev.t_step + around)
         else:
             approach = closest_approach(
                 reg, self.tracks, ev.t_step - cfg.hand_before_s, ev.t_step + cfg.hand_after_s
             )
-            if not any(
-                d < 3 * cfg.hand_sd_m for d, _ in approach.values()
-            ):  # nobody there then: look wider
-                approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
+        if not any(d < 3 * cfg.hand_sd_m for d, _ in approach.values()):
+            # nobody there then: look over the whole change
+            approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
         return track_probabilities(approach, cfg)
 
     def _session_probs(self, who: dict[str | None, float], t: float) -> dict[str | None, float]:
