@@ -8,6 +8,7 @@ tight into straight segments so people walk like people, not like rooks.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 
 import numpy as np
@@ -103,13 +104,17 @@ class NavGrid:
     def standable(self, layout: Layout, clearance: float = 0.12):  # type: ignore[no-untyped-def]
         """A test for "a body can be here", looser than walking routes (bodies may
         brush past a shelf; routes keep a body's width off it)."""
-        tight = self._rasterise(layout, clearance)
+        tight = self._rasterise(layout, clearance).tolist()
+        ox, oy, res = float(self.origin[0]), float(self.origin[1]), self.res
+        nx, ny = self.nx - 1, self.ny - 1
 
-        def ok(xy: np.ndarray) -> bool:
-            if np.isnan(xy).any():
+        def ok(xy: np.ndarray) -> bool:  # plain floats: called once a frame per side-step
+            x, y = float(xy[0]), float(xy[1])
+            if x != x or y != y:
                 return True
-            iy, ix = self.cell(xy)
-            return bool(tight[iy, ix])
+            ix = min(max(math.floor((x - ox) / res), 0), nx)
+            iy = min(max(math.floor((y - oy) / res), 0), ny)
+            return bool(tight[iy][ix])
 
         return ok
 

@@ -49,12 +49,14 @@ def start_epoch(store: Store, scenario: Scenario) -> float:
 @dataclass(frozen=True)
 class WindowView:
     """What extra sensors see of a window: the tracker's frame times, the people
-    in the store and their true joints, (frames, people, 10, 3), NaN when absent."""
+    in the store, their true joints, (frames, people, 10, 3), and floor points
+    (where their feet are), (frames, people, 2), NaN when absent."""
 
     times: np.ndarray
     people: list[PersonPlan]
     true: np.ndarray
     sim: Simulation
+    floor: np.ndarray
 
 
 class ExtraSensor(Protocol):
@@ -199,7 +201,7 @@ class Simulation:
             w.resolve_until(t1)
             people = [p for p in w.people if p.t_in < t1 and p.t_out >= t0]
             times = self.tracker.frame_times(t0, t1)
-            frames, swaps, true = self.tracker.render(times, people)
+            frames, swaps, true, floor = self.tracker.render(times, people)
             for s in swaps:
                 self._truth(
                     TruthTrackSwap(
@@ -225,7 +227,7 @@ class Simulation:
             batches = self.bank.render(t0, t1, w.active, w.leans, touch, near)
             w.recognitions_until(t1)
             for sensor in self.sensors:
-                pending.extend(sensor.render(WindowView(times, people, true, self)))
+                pending.extend(sensor.render(WindowView(times, people, true, self, floor)))
             pending.extend(frames)
             pending.extend(batches)
             pending.extend(w.records)

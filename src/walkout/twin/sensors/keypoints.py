@@ -166,7 +166,8 @@ class KeypointCameras:
         for i, p in enumerate(people):
             ok = ~np.isnan(view.true[:, i, HEAD, 0])
             if ok.any():
-                pos, heading = p.kf.at(times[ok])
+                _, heading = p.kf.at(times[ok])
+                pos = view.floor[ok, i]  # where the feet are, after side-steps (twin.spacing)
                 coco[ok, i] = coco_points(view.true[ok, i], pos, heading, p.height)
                 pelvis[ok, i] = pos
         tops = np.max(np.where(np.isnan(view.true[..., 2]), -1.0, view.true[..., 2]), axis=2) + 0.08

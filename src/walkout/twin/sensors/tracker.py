@@ -19,19 +19,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from walkout.eventlog.records import JOINTS, TrackedPerson, TrackFrame, construct
-from walkout.twin.body import HEAD, L_ELB, L_HAND, L_WRI, R_ELB, R_HAND, R_WRI, joints
+from walkout.twin.body import HEAD, L_HAND, L_WRI, R_HAND, R_WRI, joints
 from walkout.twin.plan import PersonPlan
 from walkout.twin.scenario import Clocks, Tracker
 from walkout.twin.sensors.clocks import Clock, latency
+from walkout.twin.spacing import SpacingState, keep_apart
 
 CLOSE_M = 0.45
 APART_M = 0.9
 SWAP_SCALE_M = 0.3  # swap odds fall by e for every 0.3 m of closest approach
 BLEND_S = 0.3  # the tracks drift together over 0.3 s before the swap and apart after
 LOOKAHEAD_S = 8.0
-BODY_M = 0.35  # two people's centres are never closer than this
-MAX_SIDESTEP_M = 0.12  # a side-step moves a body at most this far per frame (1.8 m/s)
-PERSONAL_M = 0.6  # people start to side-step when this close, to pass at least BODY_M apart
+SWAP_MIN_M = 0.35  # the swap odds' closest approach: bodies are never closer
 _HANDS = np.zeros(len(JOINTS), dtype=bool)
 _HANDS[[L_WRI, R_WRI, L_HAND, R_HAND]] = True
 
@@ -59,9 +58,7 @@ class TrackerState:
     history: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
     close: set[tuple[str, str]] = field(default_factory=set)
     swaps: list[PendingSwap] = field(default_factory=list)
-    # which way each pair side-steps (and along what), and how far each person is pushed now
-    sides: dict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]] = field(default_factory=dict)
-    pushes: dict[str, np.ndarray] = field(default_factory=dict)
+    spacing: SpacingState = field(default_factory=SpacingState)
 
 
 class TrackerModel:
@@ -101,8 +98,7 @@ class TrackerModel:
         """Drop a person who left (their swaps are already in the truth)."""
         self.state.current.pop(person.id, None)
         self.state.history.pop(person.id, None)
-        self.state.sides = {k: v for k, v in self.state.sides.items() if person.id not in k}
-        self.state.pushes.pop(person.id, None)
+        self.state.spacing.forget(person.id)
 
     def frame_times(self, t0: float, t1: float) -> np.ndarray:
         r = self.sc.rate_hz
@@ -112,24 +108,24 @@ class TrackerModel:
 
     def render(
         self, times: np.ndarray, people: list[PersonPlan]
-    ) -> tuple[list[TrackFrame], list[Swap], np.ndarray]:
-        """Frames at ``times``; also the true (frames, people, 10, 3) joints for other sensors."""
+    ) -> tuple[list[TrackFrame], list[Swap], np.ndarray, np.ndarray]:
+        """Frames at ``times``; also the true (frames, people, 10, 3) joints and the
+        (frames, people, 2) floor points (where the feet are) for other sensors."""
         n, m = len(times), len(people)
         true = np.full((n, m, len(JOINTS), 3), np.nan)
+        floor = np.full((n, m, 2), np.nan)
         present = np.zeros((n, m), dtype=bool)
         for i, p in enumerate(people):
             on = (times >= p.t_in) & (times <= p.t_out)
             if on.any():
                 true[on, i] = joints(times[on], p.kf, p.height, p.arms)
+                floor[on, i] = p.kf.at(times[on])[0]
                 present[on, i] = True
             self.state.current.setdefault(p.id, p.track)
-        if m > 1:
-            _keep_apart(
-                times, people, true, present, self.state.sides, self.walkable, self.state.pushes
-            )
+        floor += keep_apart(times, people, true, present, floor, self.state.spacing, self.walkable)
         swaps = self._swaps(times, people, true, present)
         frames = self._frames(times, people, self._blend(times, people, true), present)
-        return frames, swaps, true
+        return frames, swaps, true, floor
 
     def _swaps(
         self, times: np.ndarray, people: list[PersonPlan], true: np.ndarray, present: np.ndarray
@@ -190,8 +186,8 @@ class TrackerModel:
         xb, _ = pb.kf.at(ts)
         d = np.linalg.norm(xa - xb, axis=1)
         k = int(np.argmin(d))
-        # planned paths may pass through each other; bodies do not: no closer than BODY_M
-        p = self.sc.swap_rate * float(np.exp(-((max(d[k], BODY_M) / SWAP_SCALE_M) ** 2)))
+        # planned paths may pass through each other; bodies do not (twin.spacing)
+        p = self.sc.swap_rate * float(np.exp(-((max(d[k], SWAP_MIN_M) / SWAP_SCALE_M) ** 2)))
         if self.rng.random() < p:
             self.state.swaps.append(PendingSwap(t=float(ts[k]), a=pa, b=pb))
 
@@ -272,110 +268,3 @@ class TrackerModel:
     def _id_at(self, p: PersonPlan, t: float) -> str:
         hist = self.state.history.get(p.id)
         return p.track if not hist else self.track_at(p, t)
-
-
-def _keep_apart(
-    times: np.ndarray,
-    people: list[PersonPlan],
-    true: np.ndarray,
-    present: np.ndarray,
-    sides: dict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]],
-    walkable: Callable[[np.ndarray], bool] | None = None,
-    last_push: dict[str, np.ndarray] | None = None,
-) -> None:
-    """Bodies do not overlap. Plans are made one group at a time and may walk two
-    people through each other; here they side-step instead. Two people passing
-    keep at least BODY_M apart by stepping sideways to their motion, each pair to
-    the sides they first leaned to (so nobody jumps); two standing still move
-    straight apart. Someone reaching into a shelf holds their ground, and nobody
-    is pushed into a fixture."""
-    if last_push is None:
-        last_push = {}
-    head = true[:, :, HEAD, :2]
-    dist = np.linalg.norm(head[:, :, None, :] - head[:, None, :, :], axis=3)
-    with np.errstate(invalid="ignore"):
-        close = (dist < PERSONAL_M) & present[:, :, None] & present[:, None, :]
-    close &= np.triu(np.ones(close.shape[1:], dtype=bool), k=1)[None]
-    if not close.any() and not any(np.any(last_push.get(p.id, 0.0)) for p in people):
-        here = {p.id for p in people}
-        for key in [k for k in sides if k[0] in here and k[1] in here]:
-            del sides[key]  # everyone apart: pairs forget how they side-stepped
-        return
-    steady = np.full(present.shape, 1.0)  # 1 walking free, 0 hand in a shelf
-    for i, p in enumerate(people):
-        for mv in p.arms:
-            if mv.frame == "world" and mv.t3 >= times[0] and mv.t0 <= times[-1]:
-                steady[:, i] = np.minimum(steady[:, i], 1.0 - mv.weight(times))
-    n = len(times)
-    ids = {p.id: i for i, p in enumerate(people)}
-    push = np.zeros((*true.shape[:2], 2))
-    for k, i, j in np.argwhere(close):
-        key = (people[i].id, people[j].id)
-        delta = head[k, j] - head[k, i]
-        side = sides.get(key)
-        if side is None:
-            k2 = min(k + 1, n - 1) if k + 1 < n else max(k - 1, 0)
-            dt = float(times[k2] - times[k]) or 1.0
-            rel = ((head[k2, j] - head[k, j]) - (head[k2, i] - head[k, i])) / dt
-            if np.any(np.isnan(rel)) or float(np.linalg.norm(rel)) < 0.2:
-                nd = float(np.linalg.norm(delta))
-                side = (delta / nd if nd > 1e-6 else np.array([1.0, 0.0]), None)
-            else:
-                w = rel / float(np.linalg.norm(rel))
-                u = np.array([-w[1], w[0]])
-                if float(np.dot(delta, u)) < 0:
-                    u = -u
-                side = (u, w)
-            sides[key] = side
-        u, w = side
-        if w is None:  # standing: straight apart
-            gap = PERSONAL_M - float(np.linalg.norm(delta))
-        else:  # passing: round each other on a circle of BODY_M
-            along = float(np.dot(delta, w))
-            if abs(along) >= PERSONAL_M:
-                continue
-            gap = float(np.sqrt(PERSONAL_M**2 - along**2)) - float(np.dot(delta, u))
-        if gap <= 0:
-            continue
-        wi, wj = steady[k, i] + 1e-3, steady[k, j] + 1e-3
-        pi, pj = -u * gap * wi / (wi + wj), u * gap * wj / (wi + wj)
-        if walkable is not None:
-            ok_i = walkable(head[k, i] + pi)
-            ok_j = walkable(head[k, j] + pj)
-            if not ok_i and ok_j:
-                pi, pj = np.zeros(2), u * gap
-            elif ok_i and not ok_j:
-                pi, pj = -u * gap, np.zeros(2)
-            elif not ok_i and not ok_j:
-                continue
-        push[k, i] += pi
-        push[k, j] += pj
-    # a pair that has parted forgets how it side-stepped: next time may be another way
-    last = dist[-1]
-    for key in [k for k in sides if k[0] in ids and k[1] in ids]:
-        i, j = ids[key[0]], ids[key[1]]
-        if not (last[i, j] < PERSONAL_M):
-            del sides[key]
-    # people side-step at walking pace, not in jumps, and never into a fixture:
-    # each frame the push moves at most MAX_SIDESTEP_M towards what is wanted,
-    # or back towards none when that would put the body into a shelf
-    for i, p in enumerate(people):
-        prev = last_push.get(p.id, np.zeros(2))
-        if not push[:, i].any() and not prev.any():
-            continue
-        for k in range(n):
-            cand = prev + _limit(push[k, i] - prev)
-            if walkable is not None and not walkable(head[k, i] + cand):
-                cand = prev + _limit(-prev)
-            prev = cand
-            push[k, i] = prev
-        last_push[p.id] = prev
-    # a hand in a shelf stays on the item: only the body gives way
-    true[:, :, :, :2] += push[:, :, None, :]
-    arms = [L_ELB, R_ELB, L_WRI, R_WRI, L_HAND, R_HAND]
-    true[:, :, arms, :2] -= (push * (1.0 - steady)[:, :, None])[:, :, None, :]
-
-
-def _limit(step: np.ndarray) -> np.ndarray:
-    size = float(np.linalg.norm(step))
-    return step * (MAX_SIDESTEP_M / size) if size > MAX_SIDESTEP_M else step
