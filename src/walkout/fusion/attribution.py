@@ -20,6 +20,7 @@ from walkout.fusion.tracks import HANDS, TrackBuffer
 
 ABOVE_M = 0.45  # hands grip items up to this far above the shelf
 FRONT_M = 0.03  # ... and this far in front of its edge (a hand that took is over the plate)
+HAND_SIDES = ("left", "right", "left", "right")  # of HANDS: l_hand, r_hand, l_wrist, r_wrist
 SMOOTH = 3  # hand positions are averaged over this many frames (0.2 s): one frame's jitter is not a reach
 
 
@@ -89,6 +90,23 @@ def closest_approach(
         k = np.unravel_index(int(np.argmin(d)), d.shape)
         out[tr.id] = (float(d[k]), float(ts[k[0]]))
     return out
+
+
+def nearest_hand(reg: Region, tracks: TrackBuffer, track: str, t0: float, t1: float) -> str | None:
+    """Which of the track's hands ("left" or "right") came closest to the region over
+    [t0, t1]: the hand that holds what it took."""
+    tr = tracks.tracks.get(track)
+    if tr is None:
+        return None
+    _, js = tr.window(t0, t1)
+    if not len(js):
+        return None
+    d = reg.distance(_smoothed(js[:, HANDS, :]))
+    d = np.where(np.isnan(d), np.inf, d)
+    if not np.isfinite(d).any():
+        return None
+    k = int(np.argmin(d)) % len(HANDS)
+    return HAND_SIDES[k]
 
 
 def _smoothed(pts: np.ndarray) -> np.ndarray:

@@ -30,7 +30,12 @@ from walkout.eventlog.records import (
     RfidRead,
     TrackFrame,
 )
-from walkout.fusion.attribution import closest_approach, region, track_probabilities
+from walkout.fusion.attribution import (
+    closest_approach,
+    nearest_hand,
+    region,
+    track_probabilities,
+)
 from walkout.fusion.carts import Cart, Contribution, Doubt
 from walkout.fusion.clocks import ClockSync
 from walkout.fusion.config import EngineConfig
@@ -547,6 +552,16 @@ class Engine:
             approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
         return track_probabilities(approach, cfg)
 
+    def _taking_hand(self, plates: list[str], ev: PendingEvent, track: str) -> str | None:
+        """The hand of ``track`` that was in the shelf when the weight moved."""
+        known = [p for p in plates if p in self.plan.index]
+        if not known:
+            return None
+        reg = region(self.layout, known, ev.plates)
+        return nearest_hand(
+            reg, self.tracks, track, ev.t_step - STEP_HAND_S, ev.t_step + STEP_HAND_S
+        )
+
     def _session_probs(self, who: dict[str | None, float], t: float) -> dict[str | None, float]:
         out: dict[str | None, float] = {}
         for tid, p in who.items():
@@ -632,7 +647,8 @@ class Engine:
             top = max(who.items(), key=lambda kv: (kv[1], kv[0] or ""))[0]
             if top is not None:
                 t_at = ev.at if ev.at is not None else ev.t1
-                self.takes.append(Take(t_at, top, sid, ev.id, tuple(best_items), p))
+                hand = self._taking_hand(plates, ev, top)
+                self.takes.append(Take(t_at, top, sid, ev.id, tuple(best_items), p, hand))
         if not unknown:
             for sku, q in best_items:
                 (self.plan.took if take else self.plan.put)(sku, q, plates)

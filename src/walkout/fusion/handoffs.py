@@ -12,7 +12,7 @@ ended; the engine then decides which of the two gave what.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from walkout.eventlog.records import JOINTS
 from walkout.fusion.tracks import HEAD, Track
 
 HANDS_ONLY = [JOINTS.index("l_hand"), JOINTS.index("r_hand")]
+SIDES = ("left", "right")
 PAIR_M = 1.8  # people further apart than this (heads) cannot hand anything over
 APART_M = 0.35  # ... and closer than this are pressed together: their hands touch anyway
 MEET_M = 0.14  # two hands this close hold the same thing
@@ -37,6 +38,7 @@ class Meeting:
     t1: float
     point: np.ndarray
     frames: int = 0
+    hands: dict[str, str] = field(default_factory=dict)  # track -> the hand that met
 
 
 class HandMeetings:
@@ -58,9 +60,10 @@ class HandMeetings:
                 a, b = live[i], live[j]
                 if visit.get(a.id) == visit.get(b.id):
                     continue
-                pt = self._touch(last[i], last[j])
-                if pt is None:
+                touch = self._touch(last[i], last[j])
+                if touch is None:
                     continue
+                pt, ha, hb = touch
                 key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
                 now.add(key)
                 m = self.open.get(key)
@@ -69,6 +72,7 @@ class HandMeetings:
                 m.t1 = t
                 m.frames += 1
                 m.point = pt
+                m.hands = {a.id: ha, b.id: hb}
         ended = []
         for key in list(self.open):
             if key not in now:
@@ -77,11 +81,11 @@ class HandMeetings:
                     ended.append(m)
         return ended
 
-    def _touch(self, ja: np.ndarray, jb: np.ndarray) -> np.ndarray | None:
-        """Where a raised hand of each meets the other, if they do."""
+    def _touch(self, ja: np.ndarray, jb: np.ndarray) -> tuple[np.ndarray, str, str] | None:
+        """Where a raised hand of each meets the other, if they do, and which hands."""
         best = None
-        for ha in HANDS_ONLY:
-            for hb in HANDS_ONLY:
+        for ha, side_a in zip(HANDS_ONLY, SIDES, strict=True):
+            for hb, side_b in zip(HANDS_ONLY, SIDES, strict=True):
                 pa, pb = ja[ha], jb[hb]
                 if np.isnan(pa[0]) or np.isnan(pb[0]):
                     continue
@@ -89,8 +93,8 @@ class HandMeetings:
                     continue
                 d = float(np.linalg.norm(pa - pb))
                 if d < MEET_M and (best is None or d < best[0]):
-                    best = (d, (pa + pb) / 2)
-        return None if best is None else best[1]
+                    best = (d, (pa + pb) / 2, side_a, side_b)
+        return None if best is None else (best[1], best[2], best[3])
 
     def _in_the_open(self, pt: np.ndarray) -> bool:
         if not len(self.fronts):
@@ -108,6 +112,7 @@ class Take:
     event: str
     items: tuple[tuple[str, int], ...]
     p: float
+    hand: str | None = None  # the hand that took it ("left"/"right"), which holds it now
 
 
 LOOKBACK_S = 12.0  # an item handed over was taken this recently by the giver
@@ -117,7 +122,13 @@ P_HANDED = 0.97  # a clean meeting in the open, with only one side holding a fre
 
 
 def giver_take(m: Meeting, takes: list[Take]) -> tuple[Take | None, bool]:
-    """The take that changed hands at ``m``, and whether it is in doubt (both held one)."""
+    """The take that changed hands at ``m``, and whether it is in doubt.
+
+    An item is held in the hand that took it, so the giver is the side whose hand
+    at the meeting took something moments ago. When both sides' meeting hands hold
+    a fresh take, the much fresher one went, or a human decides; when neither does
+    but a fresh take is in the other hand, the newest went, in doubt (hands swap
+    what they hold)."""
     fresh = {
         side: [k for k in takes if k.track == side and m.t0 - LOOKBACK_S <= k.t <= m.t1]
         for side in (m.a, m.b)
@@ -125,7 +136,15 @@ def giver_take(m: Meeting, takes: list[Take]) -> tuple[Take | None, bool]:
     holders = [side for side, ks in fresh.items() if ks]
     if not holders:
         return None, False
-    newest = {side: max(fresh[side], key=lambda k: (k.t, k.event)) for side in holders}
+
+    def in_hand(side: str) -> list[Take]:
+        hand = m.hands.get(side)
+        return [k for k in fresh[side] if hand is None or k.hand is None or k.hand == hand]
+
+    offered = {side: in_hand(side) for side in holders}
+    givers = [side for side in holders if offered[side]]
+    pool = {side: offered[side] for side in givers} if givers else fresh
+    newest = {side: max(ks, key=lambda k: (k.t, k.event)) for side, ks in pool.items() if ks}
     ranked = sorted(newest.values(), key=lambda k: (-k.t, k.event))
-    doubt = len(ranked) > 1 and ranked[0].t - ranked[1].t < CLEARLY_LATER_S
+    doubt = not givers or (len(ranked) > 1 and ranked[0].t - ranked[1].t < CLEARLY_LATER_S)
     return ranked[0], doubt
