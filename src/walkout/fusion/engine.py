@@ -842,15 +842,16 @@ class Engine:
         """Tags read at the exit this session used, against its tagged lines."""
         if not self.cfg.use_rfid or not self.store.rfid_readers:
             return None
-        read: dict[str, int] = {}
+        tags: dict[str, set[str]] = {}  # GTIN -> serials: a reader reports a tag every round
         for r in self.rfid:
             if t_exit - 2.0 <= r.t <= t_exit + self.cfg.finalize_after_s + 0.5:
                 for tag in r.tags:
                     try:
-                        g, _ = gtin_from_sgtin(tag.epc)
+                        g, serial = gtin_from_sgtin(tag.epc)
                     except ValueError:
                         continue
-                    read[g] = read.get(g, 0) + 1
+                    tags.setdefault(g, set()).add(serial)
+        read = {g: len(serials) for g, serials in tags.items()}
         if not read:
             return None
         by_gtin = {p.gtin.zfill(14): s for s, p in self.products.items() if p.gtin and p.rfid}
