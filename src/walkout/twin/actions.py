@@ -132,11 +132,28 @@ def handoff(
     mid = (ga[0] + ra[0]) / 2
     z = 0.6 * (giver.height + receiver.height) / 2
     tm = t + rng.uniform(0.6, 1.0)
-    for p, h in ((giver, hand), (receiver, LEFT if rng.random() < 0.5 else RIGHT)):
+    coin = LEFT if rng.random() < 0.5 else RIGHT
+    for p, h in ((giver, hand), (receiver, _free_hand(receiver, t, coin))):
         p.arms.append(
             ArmMove(h, t, tm - 0.1, tm + 0.3, tm + 0.9, (float(mid[0]), float(mid[1]), z))
         )
     return Handoff(t=tm, giver=giver, receiver=receiver, sku=sku, qty=qty), tm + 0.9
+
+
+HELD_S = 12.0  # an item taken this recently is still in the hand that took it
+
+
+def _free_hand(person: PersonPlan, t: float, otherwise: int) -> int:
+    """The hand someone takes a handed item with: not the one holding what they took
+    moments ago (unless both do), else ``otherwise``."""
+    last: dict[str, str] = {}
+    for a in sorted(person.session.actions, key=lambda a: a.t_change0):
+        if a.person is person and t - HELD_S <= a.t_change0 <= t:
+            last[a.hand] = a.op
+    holding = {h for h, op in last.items() if op == "take"}
+    if len(holding) == 1:
+        return RIGHT if holding == {"left"} else LEFT
+    return otherwise
 
 
 def lean(
