@@ -47,6 +47,7 @@ class Layout:
     fixtures: list[FixtureGeom] = field(default_factory=list)
     plate_index: dict[str, int] = field(default_factory=dict)
     facings_on_plate: dict[str, list[int]] = field(default_factory=dict)
+    shelf_z: dict[tuple[str, int], float] = field(default_factory=dict)  # plates' mean height
 
     @classmethod
     def of(cls, store: Store) -> Layout:
@@ -82,10 +83,23 @@ class Layout:
         for i, fc in enumerate(store.planogram):
             for pid in fc.plates:
                 lay.facings_on_plate.setdefault(pid, []).append(i)
+        zs: dict[tuple[str, int], list[float]] = {}
+        for g in lay.plates:
+            zs.setdefault((g.fixture, g.shelf), []).append(float(g.center[2]))
+        lay.shelf_z = {k: sum(v) / len(v) for k, v in zs.items()}
         return lay
 
     def plate(self, pid: str) -> PlateGeom:
         return self.plates[self.plate_index[pid]]
+
+    def headroom(self, fixture: str, shelf: int) -> float | None:
+        """Height from a shelf's plates to the plates of the shelf above it on the same
+        fixture (None for the top shelf): a hand taking from this shelf is below that."""
+        here = self.shelf_z.get((fixture, shelf))
+        if here is None:
+            return None
+        above = [z - here for (f, _), z in self.shelf_z.items() if f == fixture and z > here + 0.05]
+        return min(above) if above else None
 
     def facings_at(self, pid: str) -> list[Facing]:
         return [self.store.planogram[i] for i in self.facings_on_plate.get(pid, [])]

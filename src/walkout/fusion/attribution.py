@@ -19,6 +19,7 @@ from walkout.fusion.config import EngineConfig
 from walkout.fusion.tracks import HANDS, TrackBuffer
 
 ABOVE_M = 0.45  # hands grip items up to this far above the shelf
+BOARD_M = 0.03  # ... and below the shelf over it, whose board is about this thick
 FRONT_M = 0.03  # ... and this far in front of its edge (a hand that took is over the plate)
 HAND_SIDES = ("left", "right", "left", "right")  # of HANDS: l_hand, r_hand, l_wrist, r_wrist
 SMOOTH = 3  # hand positions are averaged over this many frames (0.2 s): one frame's jitter is not a reach
@@ -60,8 +61,11 @@ def region(layout: Layout, plates: list[str], mass: dict[str, float] | None = No
     us = [float((c - origin) @ along) for g in geoms for c in g.corners]
     ns = [float((c - origin) @ out) for g in geoms for c in g.corners]
     z = float(np.mean([g.center[2] for g in geoms])) - float(origin[2])
+    # a hand gripping an item is above its shelf and below the shelf over it
+    room = layout.headroom(g0.fixture, g0.shelf)
+    above = ABOVE_M if room is None else min(ABOVE_M, room - BOARD_M)
     lo = np.array([min(us) - 0.04, min(ns), z - 0.05])
-    hi = np.array([max(us) + 0.04, max(ns) + FRONT_M, z + ABOVE_M])
+    hi = np.array([max(us) + 0.04, max(ns) + FRONT_M, z + above])
     centre = None
     if mass:
         total = sum(abs(mass.get(p, 0.0)) for p in plates)

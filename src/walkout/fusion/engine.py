@@ -57,7 +57,7 @@ from walkout.fusion.sessions import Sessions, SessionState
 from walkout.fusion.steps import Step, find_steps, fit_units, plate_steps
 from walkout.fusion.tracks import HANDS, NECK, TrackBuffer
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 NO_TRACKER_WAIT_S = 2.0  # with no tracker in the log, decide this long after a change
 EXIT_CHECK_S = 0.5
 PHANTOM_S = 60.0  # unexplained weight is remembered this long

@@ -231,3 +231,14 @@ def test_two_shoppers_lifting_look_alikes_side_by_side_each_get_their_own(
     assert len(parts) == 2
     assert lines(out.receipt_of(sa)) == {"P007": 1}
     assert lines(out.receipt_of(sb)) == {"P008": 1}
+
+
+def test_a_hand_at_the_shelf_above_is_not_in_this_shelf(layout: Layout) -> None:
+    """Shelves stand 0.4 m apart: a hand gripping an item 10 cm over shelf 2 is well
+    above shelf 1's region, whose items it would have to pass through shelf 2 to reach."""
+    reg = region(layout, ["G1.1.1"])
+    g = layout.plate("G1.2.1")
+    hand = (g.center + UP)[None]
+    assert layout.headroom("G1", 1) == pytest.approx(0.4)
+    assert reg.distance(hand)[0] > 0.1
+    assert layout.headroom("G1", 4) is None
