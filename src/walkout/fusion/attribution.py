@@ -96,6 +96,24 @@ def closest_approach(
     return out
 
 
+def presence(reg: Region, tracks: TrackBuffer, t0: float, t1: float, sd: float) -> dict[str, float]:
+    """track id -> how much of [t0, t1] a hand of it spent at the region: the mean over
+    its frames of the Gaussian score of its nearest hand. Around one lift of several,
+    the hand that lifted was there all along; one arriving for the next lift, or
+    leaving after the last, only for part of it."""
+    out: dict[str, float] = {}
+    for tr in tracks.alive(t0, t1):
+        ts, js = tr.window(t0, t1)
+        if len(ts) == 0:
+            continue
+        d = reg.distance(_smoothed(js[:, HANDS, :]))  # (frames, hands)
+        d = np.where(np.isnan(d), np.inf, d).min(axis=1)
+        seen = np.isfinite(d)
+        if seen.any():
+            out[tr.id] = float(np.mean(np.exp(-0.5 * (d[seen] / sd) ** 2)))
+    return out
+
+
 def nearest_hand(reg: Region, tracks: TrackBuffer, track: str, t0: float, t1: float) -> str | None:
     """Which of the track's hands ("left" or "right") came closest to the region over
     [t0, t1]: the hand that holds what it took."""
@@ -132,11 +150,19 @@ def track_probabilities(
     approach: dict[str, tuple[float, float]], cfg: EngineConfig
 ) -> dict[str | None, float]:
     """P(track did it), with None for "nobody we track"."""
-    scores: dict[str | None, float] = {
-        tid: float(np.exp(-0.5 * (d / cfg.hand_sd_m) ** 2))
-        for tid, (d, _) in approach.items()
-        if np.isfinite(d)
-    }
-    scores[None] = cfg.none_score
-    total = sum(scores.values())
-    return {k: v / total for k, v in scores.items()}
+    return score_probabilities(
+        {
+            tid: float(np.exp(-0.5 * (d / cfg.hand_sd_m) ** 2))
+            for tid, (d, _) in approach.items()
+            if np.isfinite(d)
+        },
+        cfg,
+    )
+
+
+def score_probabilities(scores: dict[str, float], cfg: EngineConfig) -> dict[str | None, float]:
+    """Hand scores as P(track did it), with None for "nobody we track"."""
+    out: dict[str | None, float] = dict(scores)
+    out[None] = cfg.none_score
+    total = sum(out.values())
+    return {k: v / total for k, v in out.items()}

@@ -33,7 +33,9 @@ from walkout.eventlog.records import (
 from walkout.fusion.attribution import (
     closest_approach,
     nearest_hand,
+    presence,
     region,
+    score_probabilities,
     track_probabilities,
 )
 from walkout.fusion.carts import Cart, Contribution, Doubt
@@ -63,7 +65,8 @@ EXIT_CHECK_S = 0.5
 PHANTOM_S = 60.0  # unexplained weight is remembered this long
 REACH_M = 1.0  # a hand (or body) further than this from a plate had nothing to do with it
 REACH_BEFORE_S = 1.0
-STEP_HAND_S = 0.25  # the hand that made a jump of the weight was in the shelf this close to it
+NOBODY_SCORE = 0.011  # a hand score under this (3 sds away all the time) is nobody there
+STEP_HAND_S = 0.15  # the hand that made a jump of the weight was in the shelf this close to it
 
 
 class Engine:
@@ -542,7 +545,12 @@ class Engine:
                 closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1), cfg
             )
         if around is not None:
-            approach = closest_approach(reg, self.tracks, ev.t_step - around, ev.t_step + around)
+            there = presence(
+                reg, self.tracks, ev.t_step - around, ev.t_step + around, cfg.hand_sd_m
+            )
+            if any(v > NOBODY_SCORE for v in there.values()):
+                return score_probabilities(there, cfg)
+            approach = {}
         else:
             approach = closest_approach(
                 reg, self.tracks, ev.t_step - cfg.hand_before_s, ev.t_step + cfg.hand_after_s

@@ -242,3 +242,19 @@ def test_a_hand_at_the_shelf_above_is_not_in_this_shelf(layout: Layout) -> None:
     assert layout.headroom("G1", 1) == pytest.approx(0.4)
     assert reg.distance(hand)[0] > 0.1
     assert layout.headroom("G1", 4) is None
+
+
+def test_the_next_hand_arriving_at_a_lift_did_not_make_it(store: Store, layout: Layout) -> None:
+    """A lifts one P004; B's hand reaches into the same lane 0.3 s later and lifts two
+    more. One weight change, two lifts: the first was A's hand, there all through
+    that lift, not B's, arriving after it."""
+    y = shelf_row(layout)
+    a = Person("a1", stand(1.3, y, 0.5, 16.0), [Reach(5.8, 6.5, "G1.2.1")])
+    b = Person("b2", stand(2.0, y, 1.5, 16.5), [Reach(6.5, 7.2, "G1.2.1", hand="l")])
+    out = two_shoppers(
+        store, a, b, [Move(6.2, {"G1.2.1": -P004}), Move(6.8, {"G1.2.1": -2 * P004})]
+    )
+    assert lines(out.receipt_of(out.session_of_track("a1"))) == {"P004": 1}
+    assert lines(out.receipt_of(out.session_of_track("b2"))) == {"P004": 2}
+    first = min((e for e in out.events if e.parent), key=lambda e: -e.delta_g)
+    assert first.session == out.session_of_track("a1") and first.p > 0.95
