@@ -64,6 +64,18 @@ class EngineConfig(BaseModel):
     weight_floor_g: float = Field(
         default=1.5, description="added to every weight sd: detection noise"
     )
+    weight_outlier_p: float = Field(
+        default=0.02,
+        ge=0,
+        lt=1,
+        description=(
+            "share of events measured far off (a hand pressing or bumping the shelf as"
+            " it settles): on the twin 1 % of events are over 9 % off, 0.1 % over 18 %"
+        ),
+    )
+    weight_outlier_sd: float = Field(
+        default=0.05, description="... their error, as a share of the expected grams"
+    )
     max_units: int = Field(default=8, ge=1, description="most units of one product in one grab")
     multi_unit_logprior: float = Field(
         default=-2.5, description="log prior of a second unit in one grab"
