@@ -41,8 +41,8 @@ def task_view(uow: UnitOfWork, r: ReviewTaskRow, evidence: bool) -> dict[str, An
     return out
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _now(request: Request) -> datetime:
+    return datetime.fromtimestamp(server_of(request).clock(), UTC)
 
 
 @router.get("/api/stores/{store}/review/tasks")
@@ -66,7 +66,7 @@ def list_tasks(
 def take_next(store: str, request: Request, uow: UoW, who: Reviewer) -> dict[str, Any]:
     """Claim the oldest task nobody holds, with its evidence; 204-like null when none."""
     row = review.claim_next(
-        uow, store, who.token_id, server_of(request).settings.review_lease_s, _now()
+        uow, store, who.token_id, server_of(request).settings.review_lease_s, _now(request)
     )
     if row is None:
         raise HTTPException(404, "the review queue is empty")
@@ -90,7 +90,12 @@ def get_task(
 def claim_task(store: str, task: str, request: Request, uow: UoW, who: Reviewer) -> dict[str, Any]:
     try:
         row = review.claim(
-            uow, store, task, who.token_id, server_of(request).settings.review_lease_s, _now()
+            uow,
+            store,
+            task,
+            who.token_id,
+            server_of(request).settings.review_lease_s,
+            _now(request),
         )
     except KeyError:
         raise HTTPException(404, f"no review task {task!r}") from None
@@ -105,7 +110,7 @@ def decide_task(
 ) -> dict[str, Any]:
     """Settle the task: the receipt becomes final with these lines, at once."""
     try:
-        rec = review.decide(uow, store, task, who.token_id, decision, _now())
+        rec = review.decide(uow, store, task, who.token_id, decision, _now(request))
     except KeyError:
         raise HTTPException(404, f"no review task {task!r}") from None
     except QueueConflict as e:

@@ -116,12 +116,13 @@ class FileLog:
             seg = _Segment(first=int(p.stem), path=p)
             meta = orjson.loads(seg.meta.read_bytes()) if seg.meta.is_file() else None
             last = i == len(paths) - 1
+            recent = i >= len(paths) - 2
             if meta is not None and not last:
                 seg.count, seg.sealed_at = meta["count"], meta["sealed_at"]
-                for dev, seq in meta.get("last_seq", {}).items():
-                    self.dedupe.last_seq[dev] = max(seq, self.dedupe.last_seq.get(dev, -1))
+                if recent:
+                    self._scan(seg, remember=True, count=False)
             else:
-                self._scan(seg, remember=last)
+                self._scan(seg, remember=recent)
                 if seg.count == 0:
                     p.unlink()
                     continue
@@ -132,18 +133,21 @@ class FileLog:
             self._end = s.first + s.count
         self._tail_base = self._end  # older records are read from disk
 
-    def _scan(self, seg: _Segment, remember: bool) -> None:
-        """Count a segment's records, cut a torn tail, and (last segment) rebuild dedupe."""
+    def _scan(self, seg: _Segment, remember: bool, count: bool = True) -> None:
+        """Count a segment's records, cut a torn tail, and (last segment) rebuild dedupe:
+        a device resends only what it sent since its last acknowledgement, and every
+        restart starts a new segment, so the last two hold what could come again."""
         good = len(binary.MAGIC)
         with open(seg.path, "rb") as fh:
             for end, block in _blocks(fh):
                 good = end
-                seg.count += len(block["recs"])
+                if count:
+                    seg.count += len(block["recs"])
                 if remember:
                     for obj in block["recs"]:
                         self.dedupe.see_obj(obj)
                         self.last_t = obj.get("t", self.last_t)
-        if seg.path.stat().st_size > good:
+        if count and seg.path.stat().st_size > good:
             with open(seg.path, "r+b") as fh:
                 fh.truncate(good)
                 os.fsync(fh.fileno())
@@ -156,7 +160,6 @@ class FileLog:
                     "first": seg.first,
                     "count": seg.count,
                     "sealed_at": seg.sealed_at,
-                    "last_seq": self.dedupe.last_seq,
                 }
             )
         )
