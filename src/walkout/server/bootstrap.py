@@ -96,7 +96,15 @@ class Server:
         if s.mqtt:
             from walkout.server.ingest.mqtt import MqttIngest
 
-            m = MqttIngest(self.ingestor, s.mqtt_host, s.mqtt_port, s.mqtt_prefix, self.clock)
+            m = MqttIngest(
+                self.ingestor,
+                s.mqtt_host,
+                s.mqtt_port,
+                s.mqtt_prefix,
+                self.clock,
+                client_id=s.mqtt_client_id,
+                session_s=s.mqtt_session_s,
+            )
             m.start()
             self.mqtt = m
         self.retention.start()

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1883
     mqtt_prefix: str = Field(default="walkout", description="topics are PREFIX/STORE/KIND/DEVICE")
+    mqtt_client_id: str | None = Field(
+        default=None, description="the server's MQTT session; default walkout-server-PREFIX"
+    )
+    mqtt_session_s: int = Field(
+        default=86400, ge=0, description="the broker keeps unacknowledged messages this long while we are down"
+    )
     group_commit_ms: float = Field(
         default=2.0, ge=0, description="an append waits this long for company before its fsync"
     )
