@@ -23,7 +23,6 @@ from walkout.server.ingest.service import Ingestor
 from walkout.server.ingest.validate import DEVICE_KINDS, Rejected, parse_json
 from walkout.server.logs import log
 
-
 RECEIVE_MAXIMUM = 65535
 
 
