@@ -46,7 +46,9 @@ class Settings(BaseSettings):
         default=None, description="the server's MQTT session; default walkout-server-PREFIX"
     )
     mqtt_session_s: int = Field(
-        default=86400, ge=0, description="the broker keeps unacknowledged messages this long while we are down"
+        default=86400,
+        ge=0,
+        description="the broker keeps unacknowledged messages this long while we are down",
     )
     group_commit_ms: float = Field(
         default=2.0, ge=0, description="an append waits this long for company before its fsync"
