@@ -60,6 +60,8 @@ def test_staff_queue_on_postgres(live: Live) -> None:
 
 
 def test_ingestion_to_receipts_on_postgres(live: Live) -> None:
-    from tests.unit.server.test_ingest_http import test_receipts_equal_an_uninterrupted_in_process_run
+    from tests.unit.server.test_ingest_http import (
+        test_receipts_equal_an_uninterrupted_in_process_run,
+    )
 
     test_receipts_equal_an_uninterrupted_in_process_run(live)
