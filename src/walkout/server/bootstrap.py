@@ -71,14 +71,14 @@ class Server:
             st = resolve_store(ref)
             self.stores.setdefault(st.id, st)
         self._admin_token()
+        for st in list(self.stores.values()):
+            self.start_store(st)
         if s.log == "nats":
             from walkout.server.ingest.natslog import NatsFleet
 
             fleet = NatsFleet(self)
             self.nats = fleet
             fleet.start()  # opens the logs and starts workers for the stores it leases
-        for st in list(self.stores.values()):
-            self.start_store(st)
         self.bus.dispatch_pending()  # events a crash left undelivered
         if s.mqtt:
             from walkout.server.ingest.mqtt import MqttIngest
