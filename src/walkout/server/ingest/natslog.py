@@ -20,6 +20,7 @@ the last one and replays from its offset. Raw data is purged by the stream's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 import time
@@ -184,10 +185,8 @@ class NatsLog:
         """A fresh durable consumer from ``start`` (after a restore, or a takeover)."""
         if self._psub is not None:
             await self._psub.unsubscribe()
-        try:
+        with contextlib.suppress(NotFoundError):
             await self.js.delete_consumer(self.stream, self.durable)
-        except NotFoundError:
-            pass
         await self.js.add_consumer(
             self.stream,
             api.ConsumerConfig(
@@ -346,10 +345,8 @@ class NatsFleet:
         async def go() -> None:
             for sid, lease in self.leases.items():
                 if sid in self.server.workers and lease.revision is not None:
-                    try:
+                    with contextlib.suppress(Exception):  # someone else's by now
                         await self.kv.delete(lease.key, last=lease.revision)
-                    except Exception:  # someone else's by now
-                        pass
 
         self.loop.run(go())
 
