@@ -4,6 +4,7 @@ append the good to the store's durable log, count both."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class Ingestor:
         with self.session_factory() as db:
             db.add(
                 DeadLetterRow(
+                    received_at=datetime.fromtimestamp(self.clock(), UTC),
                     store_id=store,
                     source=source,
                     where=where[:512],
