@@ -54,7 +54,7 @@ def prefix() -> str:
 def test_two_workers_share_a_store_by_lease_and_take_over(tmp_path: Path, prefix: str) -> None:
     db = f"sqlite:///{tmp_path / 'shared.db'}"
     common = dict(
-        log="nats", nats_prefix=prefix, lease_ttl_s=1.5, database_url=db, checkpoint_every_s=0.2
+        log="nats", nats_prefix=prefix, lease_ttl_s=4.0, database_url=db, checkpoint_every_s=0.2
     )
     a = Server(make_settings(tmp_path / "a", worker_id="worker-a", **common))
     b = Server(make_settings(tmp_path / "b", worker_id="worker-b", **common))
@@ -90,7 +90,7 @@ def test_two_workers_share_a_store_by_lease_and_take_over(tmp_path: Path, prefix
         w = owner.workers[sid]
         w._stop.set()
         owner.nats._stop.set()  # type: ignore[union-attr]
-        _wait(lambda: sid in other.workers, 15, "the other worker takes the store over")
+        _wait(lambda: sid in other.workers, 30, "the other worker takes the store over")
         assert other.nats.leases[sid].holder() == other.worker_id()  # type: ignore[union-attr]
         assert other.workers[sid].offset <= half  # restored from a checkpoint, replaying the rest
         assert (
@@ -101,12 +101,16 @@ def test_two_workers_share_a_store_by_lease_and_take_over(tmp_path: Path, prefix
         )
         dlog = other.logs[sid]
         _wait(
-            lambda: other.workers[sid].offset >= len(recs) and dlog.end() == len(recs),
+            lambda: (
+                sid in other.workers
+                and other.workers[sid].offset >= len(recs)
+                and dlog.end() == len(recs)
+            ),
             60,
             "all applied",
         )
         other.workers[sid].request_close(len(recs))
-        _wait(lambda: other.workers[sid].closed, 60, "closed")
+        _wait(lambda: sid in other.workers and other.workers[sid].closed, 60, "closed")
         with other.session_factory() as s:
             got = sorted((r.session, r.status, r.total) for r in s.query(ReceiptRow).all())
         want = sorted(
