@@ -319,13 +319,13 @@ class FileLog:
         for seg in list(self.segments):
             if seg.first + seg.count <= start and seg is not self.segments[-1]:
                 continue
-            off = seg.first
+            skip = max(0, start - seg.first)
+            off = seg.first + skip
             with open(seg.path, "rb") as fh:
-                for rec in binary.iter_records(fh, str(seg.path)):
+                for rec in binary.iter_records(fh, str(seg.path), skip=skip):
                     if off >= self._tail_base:
                         return  # the rest is in memory
-                    if off >= start:
-                        yield off, rec
+                    yield off, rec
                     off += 1
 
     def processed(self, offset: int) -> None:
