@@ -194,6 +194,8 @@ class Server:
                 c.exec_driver_sql("SELECT 1")
         except Exception as e:  # readiness reports any database failure, never raises
             why["database"] = str(e).splitlines()[0]
+        if self.mqtt is not None and not self.mqtt.connected.is_set():  # type: ignore[attr-defined]
+            why["mqtt"] = f"not connected to {self.settings.mqtt_host}:{self.settings.mqtt_port}"
         for sid in self.stores:
             w = self.workers.get(sid)
             if w is None:
