@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server_common import Mosquitto, Serve
+from server_common import Mosquitto, serve
 from walkout.eventlog import read_log
 from walkout.eventlog.records import Header
 from walkout.server.feeder import encode_one
@@ -54,7 +54,7 @@ def main() -> None:
     store = a.store or str(a.log.parent / "store.yaml")
     work = Path(tempfile.mkdtemp(prefix="walkout-bench-mqtt-"))
     broker = Mosquitto()
-    srv = Serve(
+    srv = serve(
         work / "data",
         store,
         env={
