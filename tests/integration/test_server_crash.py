@@ -12,10 +12,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.server_twin import reference, twin_stream
 from walkout.fusion.outputs import Receipt
 from walkout.server.feeder import Feeder, batches
 from walkout.server.process import ServeProcess
+
+pytestmark = pytest.mark.slow  # still runs in CI
 
 ADMIN = "wo_crash_test_admin"
 

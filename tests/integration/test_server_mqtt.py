@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.fixtures.server_twin import reference, twin_stream
 from tests.integration.services import need
@@ -18,6 +19,8 @@ from walkout.server.db.system import DeadLetterRow
 from walkout.server.db.visits import ReceiptRow
 from walkout.server.feeder import encode_one
 from walkout.server.ingest.mqtt import MqttPublisher
+
+pytestmark = pytest.mark.slow  # still runs in CI
 
 
 def test_mqtt_stream_is_logged_processed_and_receipted(tmp_path: Path) -> None:
