@@ -67,9 +67,10 @@ class Server:
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         migrate(self.db_engine)
-        for ref in s.stores:
-            st = resolve_store(ref)
-            self.stores.setdefault(st.id, st)
+        if not self.stores:
+            for ref in s.stores:
+                st = resolve_store(ref)
+                self.stores.setdefault(st.id, st)
         self._admin_token()
         for st in list(self.stores.values()):
             self.start_store(st)
