@@ -50,6 +50,12 @@ def main() -> None:
     ap.add_argument(
         "--group-commit-ms", type=float, default=None, help="the server's group commit wait"
     )
+    ap.add_argument(
+        "--gateway-ms",
+        type=float,
+        default=0.0,
+        help="publish as a store gateway: one message per this many ms of records (walkout/STORE/batch/GW)",
+    )
     a = ap.parse_args()
     store = a.store or str(a.log.parent / "store.yaml")
     work = Path(tempfile.mkdtemp(prefix="walkout-bench-mqtt-"))
