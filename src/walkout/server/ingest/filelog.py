@@ -316,7 +316,8 @@ class FileLog:
             out.append((off, rec))
             if len(out) >= max_n:
                 break
-        self._cursor = (start + len(out), it)
+        # an iterator that ran dry (segments rotated after it began) is not kept
+        self._cursor = (start + len(out), it) if len(out) >= max_n else None
         return out
 
     def _iter_from(self, start: int) -> Iterator[tuple[int, AnyRecord]]:
