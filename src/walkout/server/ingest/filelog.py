@@ -244,6 +244,10 @@ class FileLog:
         try:
             first = self._write_now(fresh)
         except Exception as e:  # a full disk: refuse, so devices keep their data and retry
+            self._writer.discard()
+            for r in fresh:
+                if not isinstance(r, Header):
+                    self.dedupe.forget(r.device, r.kind, r.t, r.seq)
             for done, *_ in results:
                 done(e)
             return
