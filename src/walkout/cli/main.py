@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from walkout.cli import demo, evaluate, importer, logs, run, simulate, store
+from walkout.cli import demo, evaluate, importer, logs, run, serve, simulate, store
 
 app = typer.Typer(
     name="walkout",
@@ -20,6 +20,7 @@ app.add_typer(
 app.add_typer(logs.app, name="log", help="Inspect and convert event logs.")
 demo.register(app)
 run.register(app)
+serve.register(app)
 simulate.register(app)
 evaluate.register(app)
 

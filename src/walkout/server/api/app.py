@@ -1,0 +1,54 @@
+"""The app factory: a FastAPI app around a ``Server`` (started and stopped
+with the app's lifespan)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from walkout.server.api import admin, catalogue, health, ingest, review, staff, visits
+from walkout.server.api.guard import TokenCache
+from walkout.server.bootstrap import Server
+
+ROUTERS = (health, ingest, visits, review, staff, catalogue, admin)
+
+
+def create_app(server: Server, manage: bool = True) -> FastAPI:
+    """``manage``: start and stop the server with the app (False when the caller does)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage:
+            server.start()
+        try:
+            yield
+        finally:
+            if manage:
+                server.stop()
+
+    app = FastAPI(
+        title="Walkout store server",
+        version="1",
+        description="Live ingestion, the engine's receipts, review and staff queues. See docs/server.md.",
+        lifespan=lifespan,
+    )
+    app.state.server = server
+    app.state.tokens = TokenCache()
+    for r in ROUTERS:
+        app.include_router(r.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors()[:5]:
+            loc = ".".join(str(x) for x in err.get("loc", ()))
+            parts.append(f"{loc}: {err.get('msg')}")
+        return JSONResponse(
+            {"detail": "; ".join(parts), "errors": exc.errors()[:20]}, status_code=422
+        )
+
+    return app

@@ -1,0 +1,1 @@
+"""Who may do what: roles, principals and bearer tokens (hashed at rest)."""

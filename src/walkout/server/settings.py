@@ -1,0 +1,82 @@
+"""Server settings: embedded defaults that need nothing installed; environment
+variables (``WALKOUT_*``) or ``walkout serve`` options switch to production
+infrastructure (PostgreSQL, Mosquitto, NATS JetStream)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WALKOUT_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path("walkout-data"),
+        description="durable log segments, checkpoints and the SQLite database live here",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default SQLite in data_dir; production postgresql+psycopg://...",
+    )
+    stores: list[str] = Field(
+        default_factory=lambda: ["convenience"],
+        description="stores this server runs: built-in names or store files",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log: Literal["file", "nats"] = Field(
+        default="file", description="the durable log: local append-only files, or NATS JetStream"
+    )
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_prefix: str = Field(
+        default="walkout",
+        description="subjects PREFIX.STORE.KIND.DEVICE; streams, buckets PREFIX_...",
+    )
+    worker_id: str | None = Field(
+        default=None, description="who holds store leases (NATS); default host name and pid"
+    )
+    lease_ttl_s: float = Field(
+        default=10.0, gt=0, description="a store lease lapses this long unrenewed"
+    )
+    mqtt: bool = Field(default=False, description="subscribe to the MQTT broker for device records")
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    mqtt_prefix: str = Field(default="walkout", description="topics are PREFIX/STORE/KIND/DEVICE")
+    mqtt_client_id: str | None = Field(
+        default=None, description="the server's MQTT session; default walkout-server-PREFIX"
+    )
+    mqtt_session_s: int = Field(
+        default=86400,
+        ge=0,
+        description="the broker keeps unacknowledged messages this long while we are down",
+    )
+    group_commit_ms: float = Field(
+        default=2.0, ge=0, description="an append waits this long for company before its fsync"
+    )
+    fsync: bool = Field(default=True, description="off only for throwaway demos and tests")
+    checkpoint_every_s: float = Field(
+        default=10.0, gt=0, description="engine checkpoint period (wall)"
+    )
+    checkpoint_every_records: int = Field(default=200_000, gt=0)
+    retention_days: float = Field(
+        default=7.0, gt=0, description="raw sensor data is purged after this"
+    )
+    review_lease_s: float = Field(
+        default=300.0, gt=0, description="a claimed review task returns to the queue after this"
+    )
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "info"
+    admin_token: str | None = Field(
+        default=None,
+        description="create this admin token at start (kept hashed); else one is printed on first start",
+    )
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'walkout.db').resolve()}"
