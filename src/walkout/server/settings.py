@@ -46,7 +46,9 @@ class Settings(BaseSettings):
         default=None, description="the server's MQTT session; default walkout-server-PREFIX"
     )
     mqtt_session_s: int = Field(
-        default=86400, ge=0, description="the broker keeps unacknowledged messages this long while we are down"
+        default=86400,
+        ge=0,
+        description="the broker keeps unacknowledged messages this long while we are down",
     )
     group_commit_ms: float = Field(
         default=2.0, ge=0, description="an append waits this long for company before its fsync"
@@ -68,6 +70,45 @@ class Settings(BaseSettings):
         default=None,
         description="create this admin token at start (kept hashed); else one is printed on first start",
     )
+
+    # -- accounts, entry, payments, webhooks, disputes (issue 6 items 4-6) ------------------
+    payment_provider: Literal["fake", "stripe"] = Field(
+        default="fake",
+        description="stripe: real charges (needs stripe_api_key); fake: in memory, charges nobody",
+    )
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = Field(
+        default=None, description="another Stripe-compatible server (localstripe in tests)"
+    )
+    secret: str | None = Field(
+        default=None,
+        description="signs entry codes and card tokens (HMAC); default a random one kept in data_dir",
+    )
+    entry_code_ttl_s: float = Field(
+        default=120.0, gt=0, description="a QR entry code lives this long"
+    )
+    hold_amount: int = Field(
+        default=0,
+        ge=0,
+        description="pre-authorization at entry, minor units (0: none); per store via the policy API",
+    )
+    dispute_auto_refund_max: int = Field(
+        default=1000, ge=0, description="disputes up to this (minor units) are refunded at once"
+    )
+    dispute_window_days: int = Field(default=30, ge=1)
+    payments_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="a charge being called is another worker's for this long (> the provider timeout)",
+    )
+    provider_timeout_s: float = Field(default=10.0, gt=0)
+    hold_max_age_s: float = Field(
+        default=6 * 3600.0, gt=0, description="a hold with no receipt after this is voided"
+    )
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_backoff_s: float = Field(default=1.0, gt=0, description="first retry after this")
+    webhook_backoff_max_s: float = Field(default=3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=16, ge=1, description="then the delivery is failed")
 
     @property
     def db_url(self) -> str:

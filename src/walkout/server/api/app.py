@@ -10,11 +10,25 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from walkout.server.api import admin, catalogue, health, ingest, review, staff, visits
+from walkout.server.api import (
+    accounts,
+    admin,
+    catalogue,
+    disputes,
+    gate,
+    health,
+    ingest,
+    payments,
+    review,
+    staff,
+    visits,
+    webhooks,
+)
 from walkout.server.api.guard import TokenCache
 from walkout.server.bootstrap import Server
 
 ROUTERS = (health, ingest, visits, review, staff, catalogue, admin)
+ROUTERS += (accounts, gate, payments, disputes, webhooks)  # accounts, entry, payments (issue 6)
 
 
 def create_app(server: Server, manage: bool = True) -> FastAPI:

@@ -68,7 +68,9 @@ class MqttIngest:
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = self.session_s  # the broker keeps our session across restarts
         props.ReceiveMaximum = RECEIVE_MAXIMUM
-        self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=props)
+        self.client.connect_async(
+            self.host, self.port, keepalive=30, clean_start=False, properties=props
+        )
         self.client.loop_start()
         if not self.connected.wait(wait_s):
             log.warning(
