@@ -13,7 +13,7 @@ from walkout.server.auth.tokens import issue
 from walkout.server.db.payments import EntryCodeRow, PaymentMethodRow, PaymentProfileRow
 from walkout.server.db.system import AccountRow
 from walkout.server.db.visits import CredentialRow
-from walkout.server.payments.context import PaymentsContext
+from walkout.server.payments.context import PaymentsContext, detached
 
 
 class AccountConflict(ValueError):
@@ -30,6 +30,7 @@ def sign_up(ctx: PaymentsContext, store: str, email: str | None) -> tuple[Accoun
         uow.db.flush()
         token, _ = issue(uow.db, Role.SHOPPER, store, account=acc.id, name="sign-up")
         uow.commit()
+        detached(uow, acc)
         return acc, token
 
 
@@ -80,6 +81,7 @@ def add_card(
         elif cred.account_id != account:
             raise AccountConflict("this card is registered to another account")
         uow.commit()
+        detached(uow, row)
         return row
 
 
@@ -98,13 +100,15 @@ def remove_card(ctx: PaymentsContext, account: str, method: str) -> None:
 
 def cards(ctx: PaymentsContext, account: str) -> list[PaymentMethodRow]:
     with ctx.uow() as uow:
-        return list(
+        rows = list(
             uow.db.scalars(
                 select(PaymentMethodRow)
                 .where(PaymentMethodRow.account_id == account, PaymentMethodRow.status == "active")
                 .order_by(PaymentMethodRow.created_at)
             )
         )
+        detached(uow, *rows)
+        return rows
 
 
 def issue_code(
@@ -122,4 +126,5 @@ def issue_code(
         )
         uow.db.add(row)
         uow.commit()
+        detached(uow, row)
         return text, row

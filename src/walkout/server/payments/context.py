@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from walkout.domain.store import Store
 from walkout.server.payments.port import PaymentProvider
@@ -76,3 +77,11 @@ def build_provider(settings: Settings) -> PaymentProvider:
     from walkout.server.payments.fake import FakeProvider
 
     return FakeProvider()
+
+
+def detached(uow: UnitOfWork, *rows: Any) -> None:
+    """Let rows outlive their unit of work (it rolls back on exit, which would expire them)."""
+    for r in rows:
+        if r is not None:
+            uow.db.refresh(r)
+            uow.db.expunge(r)

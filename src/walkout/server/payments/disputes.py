@@ -15,7 +15,7 @@ from walkout.server.db.payments import ChargeRow, DisputeRow, RefundRow
 from walkout.server.db.visits import ReceiptRow
 from walkout.server.payments.bills import thaw
 from walkout.server.payments.charges import charge_key
-from walkout.server.payments.context import PaymentsContext
+from walkout.server.payments.context import PaymentsContext, detached
 from walkout.server.payments.policy import policy_of
 from walkout.server.service.uow import UnitOfWork
 from walkout.server.webhooks.queue import enqueue
@@ -103,6 +103,7 @@ def open_dispute(
             _refund(uow, d, charge)
         _event(uow, ctx, d)
         uow.commit()
+        detached(uow, d)
     ctx.poke()
     return d
 
@@ -124,6 +125,7 @@ def decide(
             d.status = "rejected"
         _event(uow, ctx, d)
         uow.commit()
+        detached(uow, d)
     ctx.poke()
     return d
 

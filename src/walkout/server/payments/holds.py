@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from walkout.server.db.payments import HoldRow
 from walkout.server.logs import log
-from walkout.server.payments.context import PaymentsContext
+from walkout.server.payments.context import PaymentsContext, detached
 from walkout.server.payments.port import CardDeclined, ProviderError
 from walkout.server.service.uow import UnitOfWork
 
@@ -77,6 +77,7 @@ def _set(ctx: PaymentsContext, hid: str, **values: object) -> HoldRow:
         for k, v in values.items():
             setattr(row, k, v)
         uow.commit()
+        detached(uow, row)
         return row  # type: ignore[no-any-return]
 
 

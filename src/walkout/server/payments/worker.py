@@ -30,12 +30,13 @@ class PaymentsWorker:
 
     def run_once(self) -> int:
         """Everything due now; returns how many steps were taken."""
-        n = holds.reap(self.ctx)
-        n += holds.void_due(self.ctx)
+        n = 0
         for key in charges.due(self.ctx):
             n += charges.process(self.ctx, key) is not None
         for key in refunds.due(self.ctx):
             n += refunds.process(self.ctx, key) is not None
+        n += holds.reap(self.ctx)
+        n += holds.void_due(self.ctx)  # after the charges, which release the holds they do not use
         return n
 
     def _loop(self) -> None:
