@@ -78,11 +78,17 @@ def decide(
                 return _refuse(uow, store, gate, kind, _used(row, now), now, account, token)
         else:
             token = codes.card_token(ctx.secret, secret_text)
-            pm = uow.db.scalars(
-                select(PaymentMethodRow).where(
-                    PaymentMethodRow.card_token == token, PaymentMethodRow.status == "active"
-                )
-            ).first()
+            cred = uow.get(CredentialRow, token)
+            pm = (
+                cred
+                and uow.db.scalars(
+                    select(PaymentMethodRow).where(
+                        PaymentMethodRow.card_token == token,
+                        PaymentMethodRow.account_id == cred.account_id,
+                        PaymentMethodRow.status == "active",
+                    )
+                ).first()
+            )
             if pm is None:
                 return _refuse(
                     uow, store, gate, kind, "card not registered: add it in the app first", now

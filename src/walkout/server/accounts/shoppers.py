@@ -38,7 +38,8 @@ def add_card(
     ctx: PaymentsContext, account: str, email: str | None, payment_method: str
 ) -> PaymentMethodRow:
     """Attach a card the app created at the provider; it becomes the default and
-    the card's tap token is registered as the account's entry credential.
+    the card's tap token is registered as the account's entry credential (unless
+    another account registered the same card first: it taps in there).
     Raises the provider's ``CardDeclined`` when the card is refused."""
     with ctx.uow() as uow:
         prof = uow.get(PaymentProfileRow, account)
@@ -75,11 +76,9 @@ def add_card(
             is_default=True,
         )
         uow.db.add(row)
-        cred = uow.get(CredentialRow, tap)
-        if cred is None:
+        if uow.get(CredentialRow, tap) is None:
+            # a card taps in one account only: the first to register it (it still pays for others)
             uow.db.add(CredentialRow(token=tap, account_id=account, kind="card"))
-        elif cred.account_id != account:
-            raise AccountConflict("this card is registered to another account")
         uow.commit()
         detached(uow, row)
         return row

@@ -5,15 +5,19 @@ test moves. ``restart()`` is a new process on the same database and provider."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.unit.server.conftest import Clock
+from walkout.domain.store import Store
 from walkout.eventlog.records import AnyRecord
 from walkout.server.accounts import shoppers
 from walkout.server.db.database import make_engine, migrate, session_factory
@@ -66,6 +70,25 @@ class MemLog:
     def close(self) -> None: ...
 
 
+@cache
+def _store() -> Store:
+    return resolve_store(REF)
+
+
+@cache
+def _template() -> Path:
+    """A database migrated to head with the store loaded, made once per process."""
+    path = Path(tempfile.mkdtemp(prefix="walkout-pay-")) / "template.db"
+    eng = make_engine(f"sqlite:///{path}")
+    migrate(eng)
+    with MessageBus(session_factory(eng)).uow() as uow:
+        catalogue.load_store(uow, _store())
+    with eng.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
 @dataclass
 class Bench:
     tmp: Path
@@ -78,15 +101,13 @@ class Bench:
     store: str = field(init=False)
 
     def __post_init__(self) -> None:
+        shutil.copy(_template(), self.tmp / "pay.db")
         self.db = make_engine(f"sqlite:///{self.tmp / 'pay.db'}")
-        migrate(self.db)
         self.sf = session_factory(self.db)
         self.bus = MessageBus(self.sf)
-        st = resolve_store(REF)
+        st = _store()
         self.store = st.id
         self.stores = {st.id: st}
-        with self.bus.uow() as uow:
-            catalogue.load_store(uow, st)
         self.log = MemLog(st.id)
         self.ingestor = Ingestor({st.id: self.log}, self.sf, Metrics(), self.clock)
         self.ctx = self._ctx(self.provider)
