@@ -29,7 +29,7 @@ def _shopper_with_history(b: Bench) -> tuple[str, str]:
 
 
 def test_export_holds_everything_about_the_account(bench: Bench) -> None:
-    acc, key = _shopper_with_history(bench)
+    acc, _ = _shopper_with_history(bench)
     out = privacy.export(bench.ctx, acc)
     json.dumps(out)  # plain JSON
     assert out["account"]["email"] == "ada@example.org"
