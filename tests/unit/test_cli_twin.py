@@ -90,9 +90,21 @@ def test_bad_store_is_exit_2_not_a_traceback(tmp_path: Path) -> None:
 
 def test_demo_prints_receipts(tmp_path: Path) -> None:
     r = runner.invoke(
-        app, ["demo", "--store", "corner-shop", "--minutes", "3", "--out", str(tmp_path / "d")]
+        app,
+        [
+            "demo",
+            "--store",
+            "corner-shop",
+            "--minutes",
+            "3",
+            "--speed",
+            "0",
+            "--out",
+            str(tmp_path / "d"),
+        ],
     )
     assert r.exit_code == 0, r.output
+    assert "The store server runs at http://127.0.0.1:" in r.output
     assert "$" in r.output and "shopper sessions" in r.output
     assert (tmp_path / "d" / "log.wlog").is_file()
     # the receipts are the engine's, checked against the twin's truth and scored

@@ -208,7 +208,9 @@ class BinaryWriter:
         self.flush()
 
 
-def iter_records(fh: IO[bytes], name: str) -> Iterator[AnyRecord]:
+def iter_records(fh: IO[bytes], name: str, skip: int = 0) -> Iterator[AnyRecord]:
+    """Records in order; the first ``skip`` are passed over without decoding
+    whole blocks of them (resuming a log from an offset)."""
     magic = fh.read(len(MAGIC))
     if magic != MAGIC:
         raise LogError(
@@ -231,7 +233,14 @@ def iter_records(fh: IO[bytes], name: str) -> Iterator[AnyRecord]:
             )
         try:
             block = msgpack.unpackb(dctx.decompress(comp, max_output_size=raw_len), raw=False)
-            objs = list(_decode_block(block))
+            if skip >= len(block["recs"]):
+                skip -= len(block["recs"])
+                index += len(block["recs"])
+                offset += _HDR.size + comp_len
+                continue
+            objs = list(_decode_block(block))[skip:]
+            index += skip
+            skip = 0
         except (zstandard.ZstdError, msgpack.UnpackException, ValueError, KeyError, TypeError) as e:
             raise LogError(f"{name}: corrupt block at byte {offset}: {e}") from None
         offset += _HDR.size + comp_len

@@ -46,6 +46,11 @@ def _to_grams(v: Any) -> np.ndarray:
     if isinstance(v, np.ndarray):
         a = v.astype(np.float64, copy=False)
     else:
+        try:  # the common case, no missing readings: numpy converts it in one go
+            a = np.array(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            a = None
+    if a is None:
         try:
             a = np.array([[np.nan if x is None else x for x in row] for row in v], dtype=np.float64)
         except (TypeError, ValueError) as e:

@@ -75,27 +75,14 @@ class Server:
             st = resolve_store(ref)
             self.stores.setdefault(st.id, st)
         self._admin_token()
+        for st in list(self.stores.values()):
+            self.start_store(st)
         if s.log == "nats":
             from walkout.server.ingest.natslog import NatsFleet
 
             fleet = NatsFleet(self)
             self.nats = fleet
             fleet.start()  # opens the logs and starts workers for the stores it leases
-        for st in self.stores.values():
-            with self.bus.uow() as uow:
-                catalogue.load_store(uow, st)
-            if s.log == "file":
-                self.logs[st.id] = FileLog(
-                    s.data_dir / "logs",
-                    st.id,
-                    fsync=s.fsync,
-                    group_commit_s=s.group_commit_ms / 1000,
-                    clock=self.clock,
-                    on_commit=lambda dt, n, sid=st.id: self.metrics.commit_s.labels(sid).observe(
-                        dt
-                    ),
-                )
-                self.start_worker(st)
         self.bus.dispatch_pending()  # events a crash left undelivered
         self.payments.start()
         if s.mqtt:
@@ -120,6 +107,24 @@ class Server:
             log=s.log,
             db=self.db_engine.url.get_backend_name(),
         )
+
+    def start_store(self, st: Store) -> None:
+        """Register a store (its catalogue into the database) and, with the file log,
+        open its log and start its engine worker (NATS leases decide that instead)."""
+        s = self.settings
+        self.stores[st.id] = st
+        with self.bus.uow() as uow:
+            catalogue.load_store(uow, st)
+        if s.log == "file":
+            self.logs[st.id] = FileLog(
+                s.data_dir / "logs",
+                st.id,
+                fsync=s.fsync,
+                group_commit_s=s.group_commit_ms / 1000,
+                clock=self.clock,
+                on_commit=lambda dt, _n, sid=st.id: self.metrics.commit_s.labels(sid).observe(dt),
+            )
+            self.start_worker(st)
 
     def start_worker(self, st: Store) -> EngineWorker:
         w = EngineWorker(

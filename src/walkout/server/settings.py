@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         default="file", description="the durable log: local append-only files, or NATS JetStream"
     )
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_prefix: str = Field(
+        default="walkout",
+        description="subjects PREFIX.STORE.KIND.DEVICE; streams, buckets PREFIX_...",
+    )
     worker_id: str | None = Field(
         default=None, description="who holds store leases (NATS); default host name and pid"
     )

@@ -40,6 +40,7 @@ def session_view(r: SessionRow) -> dict[str, Any]:
 def receipt_view(uow: UnitOfWork, r: ReceiptRow) -> dict[str, Any]:
     return {
         "session": r.session,
+        "token": r.token,
         "status": r.status,
         "t_exit": r.t_exit,
         "t_final": r.t_final,

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +34,14 @@ from walkout.server.ingest.dedupe import Dedupe
 from walkout.server.ingest.port import Appended
 
 _HDR = struct.Struct("<II")  # <u32 raw length><u32 compressed length>, docs/event-log.md
+Done = Callable[[Appended | BaseException], None]
+
+
+def _settle(fut: Future[Appended], res: Appended | BaseException) -> None:
+    if isinstance(res, BaseException):
+        fut.set_exception(res)
+    else:
+        fut.set_result(res)
 
 
 @dataclass
@@ -98,7 +107,7 @@ class FileLog:
         self._tail_base = 0
         self._cursor: tuple[int, Iterator[tuple[int, AnyRecord]]] | None = None
         self.last_t: float | None = None
-        self._q: queue.Queue[tuple[list[AnyRecord], Future[Appended]] | None] = queue.Queue()
+        self._q: queue.Queue[tuple[list[AnyRecord], Done] | None] = queue.Queue()
         self._recover()
         self._fh: IO[bytes]
         self._writer: binary.BinaryWriter
@@ -184,8 +193,13 @@ class FileLog:
 
     def append(self, records: list[AnyRecord]) -> Future[Appended]:
         fut: Future[Appended] = Future()
-        self._q.put((records, fut))
+        self._q.put((records, partial(_settle, fut)))
         return fut
+
+    def append_then(self, records: list[AnyRecord], done: Done) -> None:
+        """As ``append``, calling ``done`` (on the log's thread) instead of resolving
+        a future: cheaper, for one-record MQTT messages."""
+        self._q.put((records, done))
 
     def _commit_loop(self) -> None:
         while True:
@@ -215,8 +229,8 @@ class FileLog:
                 batch.append(nxt)
             self._commit(batch)
 
-    def _commit(self, batch: list[tuple[list[AnyRecord], Future[Appended]]]) -> None:
-        results: list[tuple[Future[Appended], int, int, int]] = []
+    def _commit(self, batch: list[tuple[list[AnyRecord], Done]]) -> None:
+        results: list[tuple[Done, int, int, int]] = []
         fresh: list[AnyRecord] = []
         for recs, fut in batch:
             n0, dup = len(fresh), 0
@@ -229,11 +243,11 @@ class FileLog:
         try:
             first = self._write_now(fresh)
         except Exception as e:  # a full disk: refuse, so devices keep their data and retry
-            for fut, *_ in results:
-                fut.set_exception(e)
+            for done, *_ in results:
+                done(e)
             return
-        for fut, n0, n, dup in results:
-            fut.set_result(Appended(first=first + n0, written=n, duplicates=dup))
+        for done, n0, n, dup in results:
+            done(Appended(first=first + n0, written=n, duplicates=dup))
 
     def _write_now(self, recs: list[AnyRecord]) -> int:
         """Write one block and make it durable; returns the first record's offset."""
@@ -305,13 +319,13 @@ class FileLog:
         for seg in list(self.segments):
             if seg.first + seg.count <= start and seg is not self.segments[-1]:
                 continue
-            off = seg.first
+            skip = max(0, start - seg.first)
+            off = seg.first + skip
             with open(seg.path, "rb") as fh:
-                for rec in binary.iter_records(fh, str(seg.path)):
+                for rec in binary.iter_records(fh, str(seg.path), skip=skip):
                     if off >= self._tail_base:
                         return  # the rest is in memory
-                    if off >= start:
-                        yield off, rec
+                    yield off, rec
                     off += 1
 
     def processed(self, offset: int) -> None:

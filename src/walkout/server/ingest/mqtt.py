@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -24,6 +24,7 @@ from walkout.server.ingest.validate import DEVICE_KINDS, Rejected, parse_json
 from walkout.server.logs import log
 
 RECEIVE_MAXIMUM = 65535
+ACK_IDLE_S = 0.02  # durable messages are acknowledged at the latest this long after
 
 
 def topic_for(prefix: str, store: str, kind: str, device: str) -> str:
@@ -46,6 +47,9 @@ class MqttIngest:
         self.clock = clock
         self.host, self.port = host, port
         self.session_s = session_s
+        self._acks: deque[tuple[int, int, float]] = deque()
+        self._stop = threading.Event()
+        self._acker_thread = threading.Thread(target=self._acker, name="mqtt-acker", daemon=True)
         self.connected = threading.Event()
         self.received = 0
         # MQTT 5, so that we set the Receive Maximum: the broker may have that many
@@ -72,6 +76,7 @@ class MqttIngest:
             self.host, self.port, keepalive=30, clean_start=False, properties=props
         )
         self.client.loop_start()
+        self._acker_thread.start()
         if not self.connected.wait(wait_s):
             log.warning(
                 "MQTT broker not reachable yet; retrying in the background",
@@ -80,6 +85,8 @@ class MqttIngest:
             )
 
     def stop(self) -> None:
+        self._stop.set()
+        self._drain_acks()
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -111,24 +118,34 @@ class MqttIngest:
             obj = parse_json(msg.payload)
         except Rejected as e:
             self.ingestor.dead_letter(store, "mqtt", msg.topic, str(e), msg.payload)
-            client.ack(mid, qos)  # kept as a dead letter: the device must not resend it
+            self._acks.append((mid, qos, time.monotonic()))  # a dead letter: no resending
             return
-        sub = self.ingestor.submit(
-            store, [obj], "mqtt", msg.topic, kind=kind, device=device, raw=[msg.payload]
-        )
-        if sub.appended is None:
-            client.ack(mid, qos)  # refused and dead-lettered
-            return
+        self._drain_acks()
 
-        def durable(f: Future[Appended]) -> None:
-            if f.exception() is None:
-                client.ack(mid, qos)
-                if f.result().duplicates:
-                    self.ingestor.metrics.duplicates.labels(store).inc(f.result().duplicates)
-            else:  # not durable: no PUBACK, so the broker redelivers after a reconnect
-                log.error("record not logged", topic=msg.topic, error=str(f.exception()))
+        def durable(res: Appended | BaseException | None) -> None:
+            if isinstance(res, BaseException):  # not durable: no PUBACK, the broker redelivers
+                log.error("record not logged", topic=msg.topic, error=str(res))
+                return
+            if res is not None and res.duplicates:
+                self.ingestor.metrics.duplicates.labels(store).inc(res.duplicates)
+            self._acks.append((mid, qos, time.monotonic()))
 
-        sub.appended.add_done_callback(durable)
+        self.ingestor.submit_one(store, obj, "mqtt", msg.topic, kind, device, msg.payload, durable)
+
+    def _drain_acks(self) -> None:
+        """PUBACK what is durable. Called on the network thread (cheap: no wake-up of
+        the loop), and by the acker when messages stop coming."""
+        while True:
+            try:
+                mid, qos, _ = self._acks.popleft()
+            except IndexError:
+                return
+            self.client.ack(mid, qos)
+
+    def _acker(self) -> None:
+        while not self._stop.wait(ACK_IDLE_S):
+            if self._acks and time.monotonic() - self._acks[0][2] >= ACK_IDLE_S:
+                self._drain_acks()
 
 
 class MqttPublisher:

@@ -4,6 +4,7 @@ JetStream quorum)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,12 @@ class DurableLog(Protocol):
 
     def append(self, records: list[AnyRecord]) -> Future[Appended]:
         """Queue records for the next group commit; the future resolves once durable."""
+        ...
+
+    def append_then(
+        self, records: list[AnyRecord], done: Callable[[Appended | BaseException], None]
+    ) -> None:
+        """As ``append``, calling ``done`` once durable (or with the error) instead."""
         ...
 
     def read(self, start: int, max_n: int, timeout: float) -> list[tuple[int, AnyRecord]]:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -81,6 +82,33 @@ class Ingestor:
             self.metrics.records_in.labels(store, r.kind, source).inc()
         return Submitted(dlog.append(good) if good else None, len(good), refused)
 
+    def submit_one(
+        self,
+        store: str,
+        obj: Any,
+        source: str,
+        where: str,
+        kind: str,
+        device: str,
+        raw: bytes,
+        done: Callable[[Appended | BaseException | None], None],
+    ) -> None:
+        """One MQTT message: validated, then ``done`` once durable; ``done(None)`` at
+        once when refused (it is a dead letter then, so the device must not resend)."""
+        dlog = self.logs.get(store)
+        if dlog is None:
+            self.submit(store, [obj], source, where, raw=[raw])  # the unknown store's dead letter
+            done(None)
+            return
+        try:
+            rec = check_record(obj, self.clock(), kind, device)
+        except Rejected as e:
+            self.dead_letter(store, source, where, str(e), raw)
+            done(None)
+            return
+        self.metrics.records_in.labels(store, rec.kind, source).inc()
+        dlog.append_then([rec], done)
+
     def dead_letter(
         self, store: str | None, source: str, where: str, reason: str, payload: bytes
     ) -> None:
@@ -91,6 +119,7 @@ class Ingestor:
         with self.session_factory() as db:
             db.add(
                 DeadLetterRow(
+                    received_at=datetime.fromtimestamp(self.clock(), UTC),
                     store_id=store,
                     source=source,
                     where=where[:512],

@@ -1,0 +1,177 @@
+"""Issue 6 target: kill -9 over a replayed stream: 0 lost events, 0 double
+charges, receipts identical to an uninterrupted run.
+
+A twin log is fed over HTTP (batches, retried until acknowledged) to a
+``walkout serve`` child process (embedded defaults, fsync on) that is killed
+with SIGKILL at random moments and restarted; at the end the store closes and
+its receipts are compared with the engine run uninterrupted in-process on the
+same records.
+
+    walkout simulate --store convenience --hours 1 --seed 7 --out runs/conv1h --binary
+    python benchmarks/server_crash.py --log runs/conv1h/log.wlog --kills 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from server_common import Serve
+from walkout.eventlog import read_log
+from walkout.eventlog.codec import from_obj, to_obj
+from walkout.eventlog.records import Header
+from walkout.fusion.engine import Engine
+from walkout.fusion.outputs import Receipt
+from walkout.server.feeder import Feeder, batches
+from walkout.storefile import load_store
+
+
+def reference(log: Path, store: Path, hours: float | None) -> list[tuple]:  # type: ignore[type-arg]
+    st = load_store(store)
+    eng = Engine(st)
+    out = []
+    t0 = None
+    for rec in read_log(log):
+        if isinstance(rec, Header):
+            continue
+        t0 = rec.t if t0 is None else t0
+        if hours is not None and rec.t - t0 > hours * 3600:
+            break
+        out.extend(o for o in eng.apply(from_obj(to_obj(rec))) if isinstance(o, Receipt))
+    out.extend(o for o in eng.flush() if isinstance(o, Receipt))
+    return sorted(_key(r.model_dump(mode="json")) for r in out)
+
+
+def _key(r: dict) -> tuple:  # type: ignore[type-arg]
+    return (
+        r["session"],
+        r["status"],
+        r["total"],
+        r["t_exit"],
+        r["t_final"],
+        tuple((ln["sku"], ln["qty"], ln["unit_price"], ln["p"]) for ln in r["lines"]),
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--log", type=Path, default=Path("runs/conv1h/log.wlog"))
+    ap.add_argument("--kills", type=int, default=8)
+    ap.add_argument("--hours", type=float, default=None, help="only the first hours of the log")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--json", type=Path, default=None)
+    a = ap.parse_args()
+    seed = a.seed if a.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    store = a.log.parent / "store.yaml"
+    work = Path(tempfile.mkdtemp(prefix="walkout-bench-crash-"))
+    srv = Serve(work / "data", str(store), env={"WALKOUT_CHECKPOINT_EVERY_S": "5"})
+    t_start = time.monotonic()
+    restarts: list[float] = []
+    try:
+        restarts.append(srv.start())
+        sid = srv.store_id()
+        token = srv.http.post(f"/api/stores/{sid}/tokens", json={"role": "device"}).json()["token"]
+        feeder = Feeder(srv.url, sid, token, timeout=60)
+        n = 0
+        t_first: list[float] = []
+
+        def records():  # type: ignore[no-untyped-def]
+            nonlocal n
+            for rec in read_log(a.log):
+                if isinstance(rec, Header):
+                    continue
+                if not t_first:
+                    t_first.append(rec.t)
+                if a.hours is not None and rec.t - t_first[0] > a.hours * 3600:
+                    return
+                n += 1
+                yield rec
+
+        done = threading.Event()
+        err: list[BaseException] = []
+
+        def feed() -> None:
+            try:
+                for b in batches(records(), 500):
+                    feeder.send(b, give_up_s=600)
+            except BaseException as e:  # reported below
+                err.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=feed, daemon=True).start()
+        # kills spread over the feed: the first after a few seconds, then every 10-60 s
+        kills = 0
+        while kills < a.kills and not done.wait(rng.uniform(10, 60)):
+            srv.kill9()
+            kills += 1
+            restarts.append(srv.start())
+            print(
+                f"kill {kills}: restarted in {restarts[-1]:.1f} s; {feeder.sent:,} records in",
+                flush=True,
+            )
+        done.wait()
+        if err:
+            raise err[0]
+        srv.kill9()  # and once more while the engine catches up
+        kills += 1
+        restarts.append(srv.start())
+        s = srv.wait_caught_up(sid, n + 1)
+        srv.http.post(f"/api/stores/{sid}/close")
+        while not srv.status(sid)["closed"]:
+            time.sleep(0.2)
+        got = sorted(
+            _key(r)
+            for r in srv.http.get(f"/api/stores/{sid}/receipts", params={"limit": 10000}).json()
+        )
+        wall = time.monotonic() - t_start
+    finally:
+        srv.stop()
+    db = sqlite3.connect(work / "data" / "walkout.db")
+    finalized, distinct = db.execute(
+        "select count(*), count(distinct key) from outbox where type='ReceiptFinalized'"
+    ).fetchone()
+    want = reference(a.log, store, a.hours)
+    res = {
+        "log": str(a.log),
+        "seed": seed,
+        "records": n,
+        "logged": s["log_end"] - 1,
+        "lost": n - (s["log_end"] - 1),
+        "kills": kills,
+        "restart_s_median": sorted(restarts)[len(restarts) // 2],
+        "retried_batches": feeder.retries,
+        "duplicates_dropped": feeder.duplicates,
+        "receipts": len(got),
+        "receipts_reference": len(want),
+        "receipts_identical": got == want,
+        "finalized_events": finalized,
+        "finalized_distinct": distinct,
+        "final_receipts": sum(1 for r in want if r[1] == "final"),
+        "wall_s": round(wall, 1),
+    }
+    print(json.dumps(res, indent=1))
+    ok = res["lost"] == 0 and got == want and finalized == distinct == res["final_receipts"]
+    print(
+        f"| kill -9 x{kills}, {a.log} | {n:,} | {res['lost']} | {res['duplicates_dropped']:,} | "
+        f"{len(got)} of {len(want)} identical: {got == want} | {finalized} for {res['final_receipts']} final | "
+        f"{'PASS' if ok else 'FAIL'} |"
+    )
+    if a.json:
+        a.json.write_text(json.dumps(res, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
