@@ -5,6 +5,7 @@ test moves. ``restart()`` is a new process on the same database and provider."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -95,14 +96,22 @@ class Bench:
     provider: FakeProvider
     clock: Clock
     settings: Settings
+    db_url: str | None = None
     ctx: PaymentsContext = field(init=False)
     log: MemLog = field(init=False)
     ingestor: Ingestor = field(init=False)
     store: str = field(init=False)
 
     def __post_init__(self) -> None:
-        shutil.copy(_template(), self.tmp / "pay.db")
-        self.db = make_engine(f"sqlite:///{self.tmp / 'pay.db'}")
+        if self.db_url is None:
+            shutil.copy(_template(), self.tmp / "pay.db")
+            self.db_url = f"sqlite:///{self.tmp / 'pay.db'}"
+            self.db = make_engine(self.db_url)
+        else:  # another database (PostgreSQL in the integration tests): built here
+            self.db = make_engine(self.db_url)
+            migrate(self.db)
+            with MessageBus(session_factory(self.db)).uow() as uow:
+                catalogue.load_store(uow, _store())
         self.sf = session_factory(self.db)
         self.bus = MessageBus(self.sf)
         st = _store()
@@ -146,7 +155,7 @@ class Bench:
     ) -> str:
         """A final receipt of this account's visit, as the engine's outputs record it,
         and its ReceiptFinalized handed to the payments part. Returns the charge key."""
-        session = session or f"S{len(self._sessions) + 1:04d}"
+        session = session or f"S{self._prefix}{len(self._sessions) + 1:03d}"
         self._sessions.append(session)
         token = f"qr-{session}"
         t_exit = self.clock.t if t_exit is None else t_exit
@@ -221,6 +230,9 @@ class Bench:
         return "we_1"
 
     _sessions: list[str] = field(default_factory=list)
+    _prefix: str = field(
+        default_factory=lambda: secrets.token_hex(3)
+    )  # unique at a shared provider
 
 
 def settings(tmp: Path, **kw: Any) -> Settings:
