@@ -73,8 +73,6 @@ class FakeProvider:
             return pm
 
     def _pm(self, pm: str) -> _Pm:
-        if pm not in self.methods and pm in TEST_CARDS:
-            self.methods[pm] = _Pm(pm, TEST_CARDS[pm])
         if pm not in self.methods:
             raise ProviderError(f"no such payment method {pm!r}")
         return self.methods[pm]
@@ -101,6 +99,8 @@ class FakeProvider:
             self._enter("attach_card")
             if customer not in self.customers:
                 raise ProviderError(f"no such customer {customer!r}")
+            if payment_method in TEST_CARDS:  # as at Stripe: each use is a new payment method
+                payment_method = self.card(TEST_CARDS[payment_method])
             pm = self._pm(payment_method)
             if pm.number in DECLINED_ON_ATTACH:
                 raise CardDeclined("Your card was declined.")

@@ -204,9 +204,10 @@ def test_holds_nobody_used_and_holds_a_crash_left_placing_are_voided(bench: Benc
             )
         )
         uow.commit()
+    cus, pm = next((r.customer, r.id) for r in bench.provider.methods.values() if r.customer)
     it = bench.provider.authorize(
-        next(iter(bench.provider.customers)),
-        "pm_card_visa",
+        cus,
+        pm,
         500,
         "usd",
         "k",
