@@ -8,21 +8,18 @@ charge here."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 pytest.importorskip("localstripe", reason="localstripe is not installed (pip install -e '.[test]')")
 import stripe
 
 from tests.fixtures.localstripe_server import ROOT, localstripe
-from tests.integration.services import need
 from tests.unit.server.conftest import Clock
 from tests.unit.server.payments.conftest import BEER, Bench, settings
 from walkout.server.accounts import gate, shoppers
@@ -43,19 +40,9 @@ def api() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-        return
-    need(5432, "PostgreSQL")
-    name = f"walkout_pay_{secrets.token_hex(4)}"
-    with psycopg.connect("host=127.0.0.1 dbname=test", autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql+psycopg://127.0.0.1/{name}"
-    finally:
-        with psycopg.connect("host=127.0.0.1 dbname=test", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def db_url(request: pytest.FixtureRequest) -> str | None:
+    """None: the unit tests' SQLite; else a fresh PostgreSQL database (skips when down)."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
@@ -191,7 +178,7 @@ def test_refund_killed_around_the_call_refunds_once(bench: Bench, api: str, when
     assert [r.amount for r in refunds] == [c.amount]
 
 
-def test_empty_postgres_upgrades_to_head_and_matches_the_models(tmp_path: Path) -> None:
+def test_empty_postgres_upgrades_to_head_and_matches_the_models(pg_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
@@ -200,11 +187,7 @@ def test_empty_postgres_upgrades_to_head_and_matches_the_models(tmp_path: Path) 
     from walkout.server.db.database import make_engine, migrate
     from walkout.server.db.models import Base
 
-    need(5432, "PostgreSQL")
-    name = f"walkout_mig_{secrets.token_hex(4)}"
-    with psycopg.connect("host=127.0.0.1 dbname=test", autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    eng = make_engine(f"postgresql+psycopg://127.0.0.1/{name}")
+    eng = make_engine(pg_url)
     try:
         migrate(eng)
         migrate(eng)
@@ -213,5 +196,3 @@ def test_empty_postgres_upgrades_to_head_and_matches_the_models(tmp_path: Path) 
             assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
     finally:
         eng.dispose()
-        with psycopg.connect("host=127.0.0.1 dbname=test", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -9,63 +9,14 @@ from typing import Any
 
 from tests.fixtures.webhook_receiver import Receiver
 from tests.unit.server.conftest import Live
-from walkout.server.db.visits import CredentialRow, ReceiptLineRow, ReceiptRow
-from walkout.server.payments import charges
-from walkout.server.service.events import ReceiptFinalized
+from tests.unit.server.payments.conftest import final_receipt
 
 BEER = "ALC00001"
 
 
 def _receipt(live: Live, account: str, session: str, lines: list[tuple[str, int]]) -> None:
-    """A final receipt for the account's visit, as the engine's outputs record it."""
-    srv = live.server
-    st = srv.stores[live.store]
-    price = {p.sku: p.price for p in st.catalogue}
-    token = f"qr-{session}"
-    with srv.bus.uow() as uow:
-        uow.db.add(CredentialRow(token=token, account_id=account))
-        uow.db.add(
-            ReceiptRow(
-                store_id=live.store,
-                session=session,
-                token=token,
-                status="final",
-                t_exit=live.clock.t,
-                t_final=live.clock.t,
-                currency=st.currency,
-                engine={},
-                total=sum(price[s] * q for s, q in lines),
-            )
-        )
-        for i, (s, q) in enumerate(lines):
-            uow.db.add(
-                ReceiptLineRow(
-                    store_id=live.store,
-                    session=session,
-                    n=i,
-                    sku=s,
-                    qty=q,
-                    unit_price=price[s],
-                    p=1.0,
-                    review=False,
-                    events=[],
-                )
-            )
-        uow.commit()
-    charges.on_receipt_finalized(
-        srv.payments.ctx,
-        ReceiptFinalized(
-            store=live.store,
-            session=session,
-            token=token,
-            account=account,
-            currency=st.currency,
-            total=sum(price[s] * q for s, q in lines),
-            by="engine",
-            lines=[{"sku": s, "qty": q, "unit_price": price[s]} for s, q in lines],
-        ),
-    )
-    srv.payments.worker.run_once()
+    final_receipt(live.server.payments.ctx, live.store, account, session, lines, live.clock.t)
+    live.server.payments.worker.run_once()
 
 
 def _h(token: str) -> dict[str, str]:

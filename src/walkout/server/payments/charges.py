@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
 from walkout.domain.tax import bill
 from walkout.server.db.payments import (
@@ -31,6 +30,7 @@ from walkout.server.db.payments import (
 )
 from walkout.server.db.system import AccountRow
 from walkout.server.logs import log
+from walkout.server.payments import leases
 from walkout.server.payments.bills import bill_lines, freeze
 from walkout.server.payments.context import PaymentsContext
 from walkout.server.payments.holds import attach_session, hold_of
@@ -127,23 +127,7 @@ class _Job:
 
 
 def due(ctx: PaymentsContext, limit: int = 100) -> list[str]:
-    now = ctx.now()
-    with ctx.uow() as uow:
-        return list(
-            uow.db.scalars(
-                select(ChargeRow.key)
-                .where(_claimable(now))
-                .order_by(ChargeRow.next_at, ChargeRow.key)
-                .limit(limit)
-            )
-        )
-
-
-def _claimable(now: float) -> Any:
-    return or_(
-        and_(ChargeRow.status == "pending", ChargeRow.next_at <= now),
-        and_(ChargeRow.status == "calling", ChargeRow.lease_until < now),
-    )
+    return leases.due(ctx, ChargeRow, limit)
 
 
 def process(ctx: PaymentsContext, key: str) -> str | None:
@@ -183,22 +167,10 @@ def process(ctx: PaymentsContext, key: str) -> str | None:
 
 
 def _claim(ctx: PaymentsContext, key: str) -> _Job | None:
-    now = ctx.now()
     with ctx.uow() as uow:
-        res = uow.db.execute(
-            update(ChargeRow)
-            .where(ChargeRow.key == key, _claimable(now))
-            .values(
-                status="calling",
-                claimed_by=ctx.worker_id,
-                lease_until=now + ctx.settings.payments_lease_s,
-                provider_calls=ChargeRow.provider_calls + 1,
-            )
-        )
-        if res.rowcount != 1:  # type: ignore[attr-defined]
+        row = leases.claim(ctx, uow, ChargeRow, key, ChargeRow.provider_calls)
+        if row is None:
             return None
-        row = uow.get(ChargeRow, key)
-        uow.db.refresh(row)
         customer, method = method_of(uow, row.account_id)
         hold = uow.get(HoldRow, row.hold_id) if row.hold_id else None
         usable = hold is not None and hold.status in ("held", "used") and hold.intent_id

@@ -4,52 +4,24 @@ made already is looked up (by our key in its metadata) before it is asked again.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import and_, or_, select, update
-
 from walkout.server.db.payments import ChargeRow, DisputeRow, RefundRow
 from walkout.server.logs import log
+from walkout.server.payments import leases
 from walkout.server.payments.charges import RETRY_S
 from walkout.server.payments.context import PaymentsContext
 from walkout.server.payments.port import ProviderError
 from walkout.server.webhooks.queue import enqueue
 
 
-def _claimable(now: float) -> Any:
-    return or_(
-        and_(RefundRow.status == "pending", RefundRow.next_at <= now),
-        and_(RefundRow.status == "calling", RefundRow.lease_until < now),
-    )
-
-
 def due(ctx: PaymentsContext, limit: int = 100) -> list[str]:
-    now = ctx.now()
-    with ctx.uow() as uow:
-        return list(
-            uow.db.scalars(
-                select(RefundRow.key).where(_claimable(now)).order_by(RefundRow.key).limit(limit)
-            )
-        )
+    return leases.due(ctx, RefundRow, limit)
 
 
 def process(ctx: PaymentsContext, key: str) -> str | None:
-    now = ctx.now()
     with ctx.uow() as uow:
-        res = uow.db.execute(
-            update(RefundRow)
-            .where(RefundRow.key == key, _claimable(now))
-            .values(
-                status="calling",
-                claimed_by=ctx.worker_id,
-                lease_until=now + ctx.settings.payments_lease_s,
-                attempt=RefundRow.attempt + 1,
-            )
-        )
-        if res.rowcount != 1:  # type: ignore[attr-defined]
+        row = leases.claim(ctx, uow, RefundRow, key, RefundRow.attempt)
+        if row is None:
             return None
-        row = uow.get(RefundRow, key)
-        uow.db.refresh(row)
         charge = uow.get(ChargeRow, row.charge_key)
         intent, amount, reconcile = charge.intent_id, row.amount, row.attempt > 1
         uow.commit()

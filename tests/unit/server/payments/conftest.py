@@ -153,58 +153,16 @@ class Bench:
         session: str | None = None,
         t_exit: float | None = None,
     ) -> str:
-        """A final receipt of this account's visit, as the engine's outputs record it,
-        and its ReceiptFinalized handed to the payments part. Returns the charge key."""
+        """A final receipt of this account's visit, handed to the payments part. Returns the charge key."""
         session = session or f"S{self._prefix}{len(self._sessions) + 1:03d}"
         self._sessions.append(session)
-        token = f"qr-{session}"
-        t_exit = self.clock.t if t_exit is None else t_exit
-        st = self.stores[self.store]
-        price = {p.sku: p.price for p in st.catalogue}
-        with self.bus.uow() as uow:
-            if account:
-                uow.db.add(CredentialRow(token=token, account_id=account))
-            rows = [
-                ReceiptLineRow(
-                    store_id=self.store,
-                    session=session,
-                    n=i,
-                    sku=s,
-                    qty=q,
-                    unit_price=price[s],
-                    p=1.0,
-                    review=False,
-                    events=[],
-                )
-                for i, (s, q) in enumerate(lines)
-            ]
-            uow.db.add(
-                ReceiptRow(
-                    store_id=self.store,
-                    session=session,
-                    token=token,
-                    status="final",
-                    t_exit=t_exit,
-                    t_final=t_exit,
-                    total=sum(r.qty * r.unit_price for r in rows),
-                    currency="USD",
-                    engine={},
-                )
-            )
-            uow.db.add_all(rows)
-            uow.commit()
-        charges.on_receipt_finalized(
+        final_receipt(
             self.ctx,
-            ReceiptFinalized(
-                store=self.store,
-                session=session,
-                token=token,
-                account=account,
-                total=sum(r.qty * r.unit_price for r in rows),
-                currency="USD",
-                lines=[{"sku": r.sku, "qty": r.qty, "unit_price": r.unit_price} for r in rows],
-                by="engine",
-            ),
+            self.store,
+            account,
+            session,
+            lines,
+            self.clock.t if t_exit is None else t_exit,
         )
         return charges.charge_key(self.store, session)
 
@@ -233,6 +191,66 @@ class Bench:
     _prefix: str = field(
         default_factory=lambda: secrets.token_hex(3)
     )  # unique at a shared provider
+
+
+def final_receipt(
+    ctx: PaymentsContext,
+    store: str,
+    account: str | None,
+    session: str,
+    lines: list[tuple[str, int]],
+    t_exit: float,
+) -> None:
+    """A final receipt as the engine's outputs record it (priced from the store
+    file), and its ReceiptFinalized given to the payments part's subscriber."""
+    st = ctx.stores[store]
+    price = {p.sku: p.price for p in st.catalogue}
+    token = f"qr-{session}"
+    total = sum(price[s] * q for s, q in lines)
+    with ctx.uow() as uow:
+        if account:
+            uow.db.add(CredentialRow(token=token, account_id=account))
+        uow.db.add(
+            ReceiptRow(
+                store_id=store,
+                session=session,
+                token=token,
+                status="final",
+                t_exit=t_exit,
+                t_final=t_exit,
+                total=total,
+                currency=st.currency,
+                engine={},
+            )
+        )
+        for i, (s, q) in enumerate(lines):
+            uow.db.add(
+                ReceiptLineRow(
+                    store_id=store,
+                    session=session,
+                    n=i,
+                    sku=s,
+                    qty=q,
+                    unit_price=price[s],
+                    p=1.0,
+                    review=False,
+                    events=[],
+                )
+            )
+        uow.commit()
+    charges.on_receipt_finalized(
+        ctx,
+        ReceiptFinalized(
+            store=store,
+            session=session,
+            token=token,
+            account=account,
+            total=total,
+            currency=st.currency,
+            lines=[{"sku": s, "qty": q, "unit_price": price[s]} for s, q in lines],
+            by="engine",
+        ),
+    )
 
 
 def settings(tmp: Path, **kw: Any) -> Settings:
