@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server_common import Serve
+from server_common import serve
 from walkout.eventlog import read_log
 from walkout.eventlog.codec import from_obj, to_obj
 from walkout.eventlog.records import Header
@@ -75,7 +75,7 @@ def main() -> None:
     rng = random.Random(seed)
     store = a.log.parent / "store.yaml"
     work = Path(tempfile.mkdtemp(prefix="walkout-bench-crash-"))
-    srv = Serve(work / "data", str(store), env={"WALKOUT_CHECKPOINT_EVERY_S": "5"})
+    srv = serve(work / "data", str(store), env={"WALKOUT_CHECKPOINT_EVERY_S": "5"})
     t_start = time.monotonic()
     restarts: list[float] = []
     try:
@@ -128,9 +128,7 @@ def main() -> None:
         kills += 1
         restarts.append(srv.start())
         s = srv.wait_caught_up(sid, n + 1)
-        srv.http.post(f"/api/stores/{sid}/close")
-        while not srv.status(sid)["closed"]:
-            time.sleep(0.2)
+        srv.close_day(sid)
         got = sorted(
             _key(r)
             for r in srv.http.get(f"/api/stores/{sid}/receipts", params={"limit": 10000}).json()

@@ -22,6 +22,8 @@ from walkout.server.bootstrap import Server
 from walkout.server.db.visits import ReceiptRow
 from walkout.server.ingest.natslog import token
 
+pytestmark = pytest.mark.slow  # still runs in CI
+
 
 async def _cleanup(prefix: str) -> None:
     nc = await nats.connect("nats://127.0.0.1:4222")

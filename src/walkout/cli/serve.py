@@ -38,6 +38,7 @@ def serve(
     from walkout.server.api.app import create_app
     from walkout.server.bootstrap import Server
     from walkout.server.settings import Settings
+    from walkout.stores import resolve_store
 
     given = {
         "stores": store or None,
@@ -50,7 +51,10 @@ def serve(
         "log_format": log_format,
     }
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
-    server = Server(settings)
+    stores = {
+        st.id: st for st in (resolve_store(ref) for ref in settings.stores)
+    }  # bad input: exit 2
+    server = Server(settings, stores=stores)
     app = create_app(server)
     console.print(
         f"[bold]walkout serve[/]: stores {', '.join(settings.stores)} on http://{settings.host}:{settings.port} "

@@ -71,9 +71,10 @@ class Server:
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         migrate(self.db_engine)
-        for ref in s.stores:
-            st = resolve_store(ref)
-            self.stores.setdefault(st.id, st)
+        if not self.stores:
+            for ref in s.stores:
+                st = resolve_store(ref)
+                self.stores.setdefault(st.id, st)
         self._admin_token()
         for st in list(self.stores.values()):
             self.start_store(st)
@@ -200,6 +201,8 @@ class Server:
                 c.exec_driver_sql("SELECT 1")
         except Exception as e:  # readiness reports any database failure, never raises
             why["database"] = str(e).splitlines()[0]
+        if self.mqtt is not None and not self.mqtt.connected.is_set():  # type: ignore[attr-defined]
+            why["mqtt"] = f"not connected to {self.settings.mqtt_host}:{self.settings.mqtt_port}"
         for sid in self.stores:
             w = self.workers.get(sid)
             if w is None:

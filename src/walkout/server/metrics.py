@@ -37,9 +37,9 @@ class Metrics:
         self.engine_offset = Gauge(
             "walkout_engine_offset", "records the engine has applied", ["store"], registry=r
         )
-        self.log_lag = Gauge(
-            "walkout_log_lag_seconds",
-            "store time of the newest logged record minus wall time",
+        self.log_age = Gauge(
+            "walkout_log_age_seconds",
+            "wall time minus the device time of the newest logged record (how stale the freshest data is)",
             ["store"],
             registry=r,
         )

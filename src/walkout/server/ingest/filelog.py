@@ -6,8 +6,8 @@ Segments are ``<first offset>.wlog`` (offset 0 is a header the server writes);
 a segment is sealed (and a ``.json`` beside it records its span) when it
 grows past ``segment_bytes`` or the log is reopened. A crash can tear the last
 block of the open segment: on open it is cut back to its last whole block, and
-those records were never acknowledged. The newest records stay in memory too,
-so the engine worker reads them without decoding.
+those records were never acknowledged. Records the engine has not read yet
+stay in memory too (up to ``tail_max``), so it reads them without decoding.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class FileLog:
         fsync: bool = True,
         group_commit_s: float = 0.002,
         segment_bytes: int = 64 << 20,
-        tail_max: int = 400_000,
+        tail_max: int = 50_000,
         clock: Callable[[], float] = time.time,
         on_commit: Callable[[float, int], None] | None = None,
     ):
@@ -105,6 +105,7 @@ class FileLog:
         self._cond = threading.Condition()
         self._tail: list[AnyRecord] = []
         self._tail_base = 0
+        self._read_pos = 0  # the furthest the reader has asked for
         self._cursor: tuple[int, Iterator[tuple[int, AnyRecord]]] | None = None
         self.last_t: float | None = None
         self._q: queue.Queue[tuple[list[AnyRecord], Done] | None] = queue.Queue()
@@ -266,8 +267,10 @@ class FileLog:
         with self._cond:
             self._tail.extend(recs)
             self._end += len(recs)
-            if len(self._tail) > self.tail_max:
-                cut = len(self._tail) - self.tail_max // 2
+            # keep what the engine has not read yet (up to tail_max; beyond, it reads disk)
+            done = max(0, self._read_pos - self._tail_base)
+            cut = max(done, len(self._tail) - self.tail_max)
+            if cut >= 2000:
                 del self._tail[:cut]
                 self._tail_base += cut
             self._cond.notify_all()
@@ -298,6 +301,7 @@ class FileLog:
             if start >= self._end and timeout > 0:
                 self._cond.wait(timeout)
             if start >= self._tail_base and (self._tail or start >= self._end):
+                self._read_pos = max(self._read_pos, start)
                 i = start - self._tail_base
                 recs = self._tail[i : i + max_n]
                 return [(start + k, r) for k, r in enumerate(recs)]

@@ -24,6 +24,7 @@ from walkout.server.ingest.validate import DEVICE_KINDS, Rejected, parse_json
 from walkout.server.logs import log
 
 RECEIVE_MAXIMUM = 65535
+BATCH = "batch"  # PREFIX/STORE/batch/GATEWAY: a JSON array of records from a store gateway
 ACK_IDLE_S = 0.02  # durable messages are acknowledged at the latest this long after
 
 
@@ -111,11 +112,13 @@ class MqttIngest:
             if len(parts) != 4 or parts[0] != self.prefix:
                 raise Rejected(f"topic {msg.topic!r} is not {self.prefix}/STORE/KIND/DEVICE")
             _, store, kind, device = parts
-            if kind not in DEVICE_KINDS:
+            if kind not in DEVICE_KINDS and kind != BATCH:
                 raise Rejected(
-                    f"unknown record kind {kind!r} in topic (one of {', '.join(DEVICE_KINDS)})"
+                    f"unknown record kind {kind!r} in topic (one of {', '.join(DEVICE_KINDS)}, or {BATCH})"
                 )
             obj = parse_json(msg.payload)
+            if kind == BATCH and not isinstance(obj, list):
+                raise Rejected("a batch message must be a JSON array of records")
         except Rejected as e:
             self.ingestor.dead_letter(store, "mqtt", msg.topic, str(e), msg.payload)
             self._acks.append((mid, qos, time.monotonic()))  # a dead letter: no resending
@@ -130,7 +133,19 @@ class MqttIngest:
                 self.ingestor.metrics.duplicates.labels(store).inc(res.duplicates)
             self._acks.append((mid, qos, time.monotonic()))
 
+        if kind == BATCH:
+            self._batch(store, obj, msg, durable)
+            return
         self.ingestor.submit_one(store, obj, "mqtt", msg.topic, kind, device, msg.payload, durable)
+
+    def _batch(self, store: str, objs: list[Any], msg: mqtt.MQTTMessage, durable: Any) -> None:
+        """A store gateway's batch: its good records are logged, its bad ones are dead
+        letters, and the message is acknowledged once the good ones are durable."""
+        sub = self.ingestor.submit(store, objs, "mqtt", msg.topic)
+        if sub.appended is None:
+            durable(None)
+            return
+        sub.appended.add_done_callback(lambda f: durable(f.exception() or f.result()))
 
     def _drain_acks(self) -> None:
         """PUBACK what is durable. Called on the network thread (cheap: no wake-up of
@@ -173,6 +188,9 @@ class MqttPublisher:
         self.client.publish(
             topic_for(self.prefix, self.store, rec.kind, rec.device), payload, qos=1
         )
+
+    def publish_batch(self, gateway: str, payload: bytes) -> None:
+        self.client.publish(topic_for(self.prefix, self.store, BATCH, gateway), payload, qos=1)
 
     def publish_raw(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from walkout.domain.catalogue import Product
 from walkout.domain.store import Store
 from walkout.server.db.stores import FacingRow, PriceRow, ProductRow, StoreRow
 from walkout.server.service.pricing import prices_at
@@ -54,20 +55,9 @@ def load_store(uow: UnitOfWork, st: Store) -> None:
     for p in st.catalogue:
         if p.sku in have:
             continue
-        uow.db.add(
-            ProductRow(
-                store_id=st.id,
-                sku=p.sku,
-                name=p.name,
-                gtin=p.gtin,
-                category=p.category,
-                weight_g=p.weight_g,
-                weight_sd_g=p.weight_sd_g,
-                rfid=p.rfid,
-                age_restricted=p.age_restricted,
-            )
+        _add_product(
+            uow, st.id, p, valid_from=0.0, who=None, rfid=p.rfid, age_restricted=p.age_restricted
         )
-        uow.db.add(PriceRow(store_id=st.id, sku=p.sku, price=p.price, valid_from=0.0))
     if uow.db.scalars(select(FacingRow.id).where(FacingRow.store_id == st.id)).first() is None:
         uow.db.add_all(
             FacingRow(
@@ -121,6 +111,20 @@ def change(
 def add(uow: UnitOfWork, store: str, p: NewProduct, now: float, who: str) -> dict[str, Any]:
     if uow.get(ProductRow, store, p.sku) is not None:
         raise ValueError(f"product {p.sku} already exists in store {store}")
+    row = _add_product(uow, store, p, valid_from=now, who=who)
+    uow.commit()
+    return product_view(row, p.price)
+
+
+def _add_product(
+    uow: UnitOfWork,
+    store: str,
+    p: Product | NewProduct,
+    valid_from: float,
+    who: str | None,
+    **flags: bool,
+) -> ProductRow:
+    """A product and its first price (from the store file: valid from 0)."""
     row = ProductRow(
         store_id=store,
         sku=p.sku,
@@ -129,8 +133,10 @@ def add(uow: UnitOfWork, store: str, p: NewProduct, now: float, who: str) -> dic
         category=p.category,
         weight_g=p.weight_g,
         weight_sd_g=p.weight_sd_g,
+        **flags,
     )
     uow.db.add(row)
-    uow.db.add(PriceRow(store_id=store, sku=p.sku, price=p.price, valid_from=now, set_by=who))
-    uow.commit()
-    return product_view(row, p.price)
+    uow.db.add(
+        PriceRow(store_id=store, sku=p.sku, price=p.price, valid_from=valid_from, set_by=who)
+    )
+    return row

@@ -167,8 +167,10 @@ class EngineWorker:
         self.metrics.log_end.labels(sid).set(end)
         self.metrics.engine_lag.labels(sid).set(max(0, end - self.offset))
         last_t = getattr(self.log, "last_t", None)
-        if last_t is not None and self.engine.now > -1e300:
-            self.metrics.engine_lag_s.labels(sid).set(max(0.0, last_t - self.engine.now))
+        if last_t is not None:
+            self.metrics.log_age.labels(sid).set(time.time() - last_t)
+            if self.engine.now > -1e300:
+                self.metrics.engine_lag_s.labels(sid).set(max(0.0, last_t - self.engine.now))
 
     def _checkpoint(self) -> None:
         cp = Checkpoint(
