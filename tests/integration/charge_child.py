@@ -42,7 +42,10 @@ class KillMe:
 def main(db: str, api: str, method: str, when: str) -> None:
     st = resolve_store("corner-shop")
     settings = Settings(
-        data_dir=Path(tempfile.mkdtemp()), stores=["corner-shop"], payments_lease_s=1.0
+        data_dir=Path(tempfile.mkdtemp()),
+        stores=["corner-shop"],
+        payments_lease_s=1.0,
+        provider_timeout_s=0.4,
     )
     ctx = PaymentsContext(
         settings=settings,

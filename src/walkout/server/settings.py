@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=1.0, gt=0, description="first retry after this")
     webhook_backoff_max_s: float = Field(default=3600.0, gt=0)
     webhook_max_attempts: int = Field(default=16, ge=1, description="then the delivery is failed")
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_call(self) -> Settings:
+        """A lease shorter than a provider call could let a second worker call
+        while the first still waits for its answer."""
+        if self.payments_lease_s <= 2 * self.provider_timeout_s:
+            raise ValueError(
+                f"payments_lease_s ({self.payments_lease_s}) must exceed twice provider_timeout_s "
+                f"({self.provider_timeout_s}): the Stripe client may retry a call once"
+            )
+        return self
 
     @property
     def db_url(self) -> str:
