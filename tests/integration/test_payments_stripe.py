@@ -20,6 +20,7 @@ pytest.importorskip("localstripe", reason="localstripe is not installed (pip ins
 import stripe
 
 from tests.fixtures.localstripe_server import ROOT, localstripe
+from tests.integration.test_server_postgres import pg_url  # noqa: F401 (the fixture)
 from tests.unit.server.conftest import Clock
 from tests.unit.server.payments.conftest import BEER, Bench, settings
 from walkout.server.accounts import gate, shoppers
@@ -178,7 +179,9 @@ def test_refund_killed_around_the_call_refunds_once(bench: Bench, api: str, when
     assert [r.amount for r in refunds] == [c.amount]
 
 
-def test_empty_postgres_upgrades_to_head_and_matches_the_models(pg_url: str) -> None:
+def test_empty_postgres_upgrades_to_head_and_matches_the_models(
+    request: pytest.FixtureRequest,
+) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
@@ -187,7 +190,7 @@ def test_empty_postgres_upgrades_to_head_and_matches_the_models(pg_url: str) -> 
     from walkout.server.db.database import make_engine, migrate
     from walkout.server.db.models import Base
 
-    eng = make_engine(pg_url)
+    eng = make_engine(str(request.getfixturevalue("pg_url")))
     try:
         migrate(eng)
         migrate(eng)

@@ -147,7 +147,7 @@ def process(ctx: PaymentsContext, key: str) -> str | None:
                 )
         if job.hold_intent and job.amount <= job.hold_amount:
             it = ctx.provider.capture(job.hold_intent, job.amount, f"{key}:capture")
-            return _record(ctx, job, "succeeded", intent=it, via_hold=True)
+            return _outcome(ctx, job, it, via_hold=True)
         it = ctx.provider.authorize(
             job.customer,
             job.method,
@@ -157,13 +157,30 @@ def process(ctx: PaymentsContext, key: str) -> str | None:
             {"walkout_key": key, "store": job.store, "session": job.session},
             capture=True,
         )
-        return _record(ctx, job, "succeeded", intent=it)
+        return _outcome(ctx, job, it)
     except CardDeclined as e:
         return _record(ctx, job, OWED, error=str(e))
     except ProviderError as e:
         if e.retry:
             return _later(ctx, job, str(e))
         return _record(ctx, job, "error", error=str(e))
+
+
+def _outcome(ctx: PaymentsContext, job: _Job, it: Intent, via_hold: bool = False) -> str | None:
+    """Only a succeeded intent is paid. The bank asking the absent shopper to
+    authenticate is a decline they settle in the app; anything else (processing)
+    is looked at again later, by lookup first."""
+    if it.status == "succeeded":
+        return _record(ctx, job, "succeeded", intent=it, via_hold=via_hold)
+    if it.status == "requires_action":
+        return _record(
+            ctx,
+            job,
+            OWED,
+            intent=it,
+            error="the bank asks for authentication: settle it in the app",
+        )
+    return _later(ctx, job, f"payment intent {it.id} is {it.status}")
 
 
 def _claim(ctx: PaymentsContext, key: str) -> _Job | None:

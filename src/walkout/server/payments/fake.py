@@ -19,9 +19,11 @@ TEST_CARDS = {  # payment method -> card number, as in Stripe's test docs
     "pm_card_visa": "4242424242424242",
     "pm_card_visa_chargeDeclined": "4000000000000002",
     "pm_card_chargeCustomerFail": "4000000000000341",
+    "pm_card_authenticationRequired": "4000002500003155",
 }
 DECLINED_ON_ATTACH = {"4000000000000002", "4000000000009995"}
 DECLINED_ON_CHARGE = {"4000000000000341"}
+NEEDS_AUTHENTICATION = {"4000002500003155"}  # 3-D Secure: an off-session payment stops there
 
 
 def fingerprint(number: str) -> str:
@@ -141,6 +143,8 @@ class FakeProvider:
             iid = self._id("pi")
             declined = pm.number in DECLINED_ON_CHARGE
             status = "declined" if declined else ("succeeded" if capture else "requires_capture")
+            if pm.number in NEEDS_AUTHENTICATION:
+                status = "requires_action"
             it = Intent(
                 id=iid,
                 status=status,  # type: ignore[arg-type]
@@ -168,7 +172,7 @@ class FakeProvider:
         with self._lock:
             self._enter("cancel")
             rec = self._get(intent)
-            if rec.intent.status not in ("requires_capture", "declined"):
+            if rec.intent.status not in ("requires_capture", "requires_action", "declined"):
                 raise ProviderError(f"cannot cancel {intent} ({rec.intent.status})")
             rec.intent = replace(rec.intent, status="canceled")
             return rec.intent

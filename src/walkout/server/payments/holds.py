@@ -68,6 +68,10 @@ def place(
         _set(ctx, hid, status="voiding")  # it may exist at the provider: the worker looks
         ctx.poke()
         raise
+    if it.status != "requires_capture":  # e.g. the bank wants the shopper to authenticate
+        _set(ctx, hid, status="voiding", intent_id=it.id)
+        ctx.poke()
+        raise CardDeclined(f"the pre-authorization is {it.status}", intent=it.id)
     return _set(ctx, hid, status="held", intent_id=it.id)
 
 
@@ -154,7 +158,7 @@ def _void(ctx: PaymentsContext, hid: str) -> int:
     intents = [intent] if intent else [i.id for i in ctx.provider.find_intents(customer, key)]
     for iid in intents:
         it = ctx.provider.retrieve(iid)
-        if it.status == "requires_capture":
+        if it.status in ("requires_capture", "requires_action", "processing"):
             ctx.provider.cancel(iid, key + ":void")
         elif it.status == "succeeded":  # a charge captured it after all
             _set(ctx, hid, status="used", intent_id=iid)

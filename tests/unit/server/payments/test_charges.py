@@ -186,3 +186,13 @@ def test_a_replayed_receipt_event_is_not_a_second_charge(bench: Bench) -> None:
     )
     bench.run()
     assert len(captured(bench.provider)) == 1
+
+
+def test_a_bank_asking_for_authentication_is_unpaid_not_paid(bench: Bench) -> None:
+    """Off-session, 3-D Secure cannot be done: the intent stops at requires_action."""
+    acc = bench.shopper(card="pm_card_authenticationRequired")
+    key = bench.receipt(acc, [(BEER, 1)])
+    bench.run()
+    c = bench.charge(key)
+    assert c.status == "declined" and "authentication" in (c.error or "")
+    assert captured(bench.provider) == []

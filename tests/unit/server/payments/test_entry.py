@@ -220,3 +220,15 @@ def test_holds_nobody_used_and_holds_a_crash_left_placing_are_voided(bench: Benc
     bench.run()
     assert _hold(bench, d.hold).status == "voided" and _hold(bench, "h_dead").status == "voided"
     assert bench.provider.intents[it.id].intent.status == "canceled"
+
+
+def test_a_hold_needing_authentication_refuses_entry_and_is_cancelled(bench: Bench) -> None:
+    with bench.bus.uow() as uow:
+        set_policy(uow, bench.store, bench.settings, "admin", hold_amount=500)
+    acc = bench.shopper(card="pm_card_authenticationRequired")
+    code, _ = shoppers.issue_code(bench.ctx, bench.store, acc, 1)
+    d = _ask(bench, code)
+    assert d.decision == "refuse" and "requires_action" in d.reason
+    bench.run()
+    (it,) = [r.intent for r in bench.provider.intents.values()]
+    assert it.status == "canceled"
