@@ -112,7 +112,9 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     webhook_backoff_s: float = Field(default=1.0, gt=0, description="first retry after this")
     webhook_backoff_max_s: float = Field(default=3600.0, gt=0)
-    webhook_max_attempts: int = Field(default=16, ge=1, description="then the delivery is failed")
+    webhook_max_attempts: int = Field(
+        default=40, ge=1, description="then the delivery is failed (about a day of retries)"
+    )
 
     @model_validator(mode="after")
     def _lease_outlives_a_call(self) -> Settings:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from walkout.server.logs import log
 from walkout.server.payments import charges
 from walkout.server.payments.context import PaymentsContext, build_provider
 from walkout.server.payments.port import PaymentProvider
@@ -41,6 +42,10 @@ class PaymentsPart:
 
     def start(self) -> None:
         _ = self.ctx.secret  # made (or read) once, before any request needs it
+        if self.ctx.provider.name == "fake":
+            log.warning(
+                "payments: the in-memory fake provider; nobody is charged (set WALKOUT_PAYMENT_PROVIDER=stripe)"
+            )
         self.worker.start()
         self.webhooks.start()
 
