@@ -31,12 +31,15 @@ from walkout.eventlog import read_log
 from walkout.eventlog.codec import from_obj, to_obj
 from walkout.eventlog.records import Header
 from walkout.fusion.engine import Engine
-from walkout.fusion.outputs import Receipt
+from walkout.fusion.outputs import Receipt, ShelfEvent
 from walkout.server.feeder import Feeder, batches
 from walkout.storefile import load_store
 
 
-def reference(log: Path, store: Path, hours: float | None) -> list[tuple]:  # type: ignore[type-arg]
+def reference(
+    log: Path, store: Path, hours: float | None, events: list | None = None
+) -> list[tuple]:  # type: ignore[type-arg]
+    """Receipts of the engine uninterrupted (and, into ``events``, its shelf events)."""
     st = load_store(store)
     eng = Engine(st)
     out = []
@@ -47,8 +50,14 @@ def reference(log: Path, store: Path, hours: float | None) -> list[tuple]:  # ty
         t0 = rec.t if t0 is None else t0
         if hours is not None and rec.t - t0 > hours * 3600:
             break
-        out.extend(o for o in eng.apply(from_obj(to_obj(rec))) if isinstance(o, Receipt))
-    out.extend(o for o in eng.flush() if isinstance(o, Receipt))
+        got = eng.apply(from_obj(to_obj(rec)))
+        out.extend(o for o in got if isinstance(o, Receipt))
+        if events is not None:
+            events.extend(o for o in got if isinstance(o, ShelfEvent))
+    got = eng.flush()
+    out.extend(o for o in got if isinstance(o, Receipt))
+    if events is not None:
+        events.extend(o for o in got if isinstance(o, ShelfEvent))
     return sorted(_key(r.model_dump(mode="json")) for r in out)
 
 
@@ -140,7 +149,8 @@ def main() -> None:
     finalized, distinct = db.execute(
         "select count(*), count(distinct key) from outbox where type='ReceiptFinalized'"
     ).fetchone()
-    want = reference(a.log, store, a.hours)
+    ref_events: list[ShelfEvent] = []
+    want = reference(a.log, store, a.hours, ref_events)
     res = {
         "log": str(a.log),
         "seed": seed,
@@ -168,6 +178,28 @@ def main() -> None:
     )
     if a.json:
         a.json.write_text(json.dumps(res, indent=1))
+    if got != want:  # say where the runs part, and keep the server's data
+        for r in sorted(set(want) - set(got)):
+            print("only uninterrupted:", r[:5])
+        for r in sorted(set(got) - set(want)):
+            print("only served:       ", r[:5])
+        served = {
+            row[0]: row[1] for row in db.execute("select id, data from shelf_events").fetchall()
+        }
+        for ev in ref_events:
+            mine = served.get(ev.id)
+            if mine is None or json.loads(mine) != ev.model_dump(mode="json"):
+                print(
+                    "first differing shelf event:",
+                    ev.id,
+                    ev.t_start,
+                    "served:",
+                    (mine or "missing")[:300],
+                )
+                print("uninterrupted:", ev.model_dump_json()[:300])
+                break
+        print(f"server data kept in {work}")
+        return
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -204,6 +204,10 @@ class BinaryWriter:
         self._fh.write(comp)
         self._block = _Block()
 
+    def discard(self) -> None:
+        """Drop the records written since the last flush (a write that failed)."""
+        self._block = _Block()
+
     def close(self) -> None:
         self.flush()
 

@@ -90,3 +90,25 @@ def test_retention_drops_old_sealed_segments_only_behind_the_checkpoint(tmp_path
     assert len(lg.segments) == 1  # the open segment is never purged
     assert dropped + dropped2 == lg.segments[0].first
     lg.close()
+
+
+def test_a_failed_write_is_refused_and_its_resend_accepted(tmp_path: Path) -> None:
+    import pytest
+
+    recs = _recs(50)
+    lg = FileLog(tmp_path, "s")
+    real = lg._writer.write
+    calls = {"n": 0}
+
+    def failing(rec):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError(28, "No space left on device")
+        return real(rec)
+
+    lg._writer.write = failing  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        lg.append(recs).result(5)
+    again = lg.append(recs).result(5)  # the device keeps its data and sends it again
+    assert again.written == 50 and again.duplicates == 0
+    lg.close()

@@ -54,6 +54,15 @@ class Dedupe:
             self.seen.popitem(last=False)
         return True
 
+    def forget(self, device: str, kind: str, t: float, seq: int | None) -> None:
+        """Undo ``fresh`` for a record that could not be logged after all (so its resend is new)."""
+        if seq is not None:
+            s = self.seqs.get(device)
+            if s is not None:
+                s.seen.discard(seq)
+        else:
+            self.seen.pop((device, kind, round(t, 6)), None)
+
     def see_obj(self, obj: dict[str, Any]) -> None:
         """Remember a record read back from the log (recovery)."""
         if obj.get("kind") != "header":

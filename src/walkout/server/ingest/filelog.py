@@ -244,6 +244,10 @@ class FileLog:
         try:
             first = self._write_now(fresh)
         except Exception as e:  # a full disk: refuse, so devices keep their data and retry
+            self._writer.discard()
+            for r in fresh:
+                if not isinstance(r, Header):
+                    self.dedupe.forget(r.device, r.kind, r.t, r.seq)
             for done, *_ in results:
                 done(e)
             return
@@ -316,7 +320,8 @@ class FileLog:
             out.append((off, rec))
             if len(out) >= max_n:
                 break
-        self._cursor = (start + len(out), it)
+        # an iterator that ran dry (segments rotated after it began) is not kept
+        self._cursor = (start + len(out), it) if len(out) >= max_n else None
         return out
 
     def _iter_from(self, start: int) -> Iterator[tuple[int, AnyRecord]]:
