@@ -181,10 +181,33 @@ def new_entry_code(store: str, body: NewEntryCode, request: Request, who: Shoppe
     )
 
 
-@router.get("/api/stores/{store}/me/export")
-def export_my_data(store: str, request: Request, who: Shopper) -> dict[str, Any]:
+Rows = list[dict[str, Any]]
+
+
+class AccountExport(BaseModel):
+    """Every table's rows about the account, as stored (docs/server.md, Privacy)."""
+
+    format: Literal["walkout-account-export/1"]
+    exported_at: str
+    account: dict[str, Any]
+    tokens: Rows = Field(description="without their hashes")
+    payment_profile: Rows
+    payment_methods: Rows
+    credentials: Rows
+    entry_codes: Rows
+    gate_decisions: Rows
+    sessions: Rows
+    receipts: Rows = Field(description="with their lines")
+    charges: Rows
+    holds: Rows
+    refunds: Rows
+    disputes: Rows
+
+
+@router.get("/api/stores/{store}/me/export", response_model=AccountExport)
+def export_my_data(store: str, request: Request, who: Shopper) -> AccountExport:
     """All the data we hold about you, every store, as JSON (the right of access)."""
-    return privacy.export(pay_of(request), who.account or "")
+    return AccountExport.model_validate(privacy.export(pay_of(request), who.account or ""))
 
 
 @router.delete("/api/stores/{store}/me", response_model=Deleted)
