@@ -94,3 +94,36 @@ def test_receipts_equal_an_uninterrupted_in_process_run(live: Live) -> None:
         (w_.session, w_.status, w_.total, [(ln.sku, ln.qty) for ln in w_.lines])
         for w_ in sorted(want, key=lambda x: (x.t_exit, x.session))
     ]
+
+
+def test_a_closed_day_has_its_last_receipts_committed(live: Live) -> None:
+    """``closed`` is only reported once the receipts the end of day issued are in the
+    database (a slow commit must not let a reader see the day closed without them)."""
+    st, recs = twin_stream()
+    recs = recs[:4000]  # someone is still in the store: their receipt comes from the flush
+    want = [o for o in reference(st, recs) if isinstance(o, Receipt)]
+    assert len(want) == 1 and not [
+        o for o in reference(st, recs, flush=False) if isinstance(o, Receipt)
+    ]
+    w = live.server.workers[live.store]
+    real = w._persist
+
+    def slow(outs, ops):  # type: ignore[no-untyped-def]
+        time.sleep(0.3)
+        real(outs, ops)
+
+    w._persist = slow  # type: ignore[method-assign]
+    for b in batches(recs, 500):
+        assert _post(live, encode_batch(b))[0] == 202
+    assert (
+        live.client.post(f"/api/stores/{live.store}/close", headers=live.auth("admin")).status_code
+        == 200
+    )
+    t0 = time.monotonic()
+    while not live.client.get(
+        f"/api/stores/{live.store}/status", headers=live.auth("admin")
+    ).json()["closed"]:
+        assert time.monotonic() - t0 < 30
+        time.sleep(0.01)
+    got = live.client.get(f"/api/stores/{live.store}/receipts", headers=live.auth("admin")).json()
+    assert [g["session"] for g in got] == [want[0].session]

@@ -123,15 +123,17 @@ class EngineWorker:
                     for w in self.watchers:
                         ops.extend(w.apply(rec, got))
                     self.offset = off + 1
-                if self.close_at is not None and self.offset >= self.close_at:
+                closing = self.close_at is not None and self.offset >= self.close_at
+                if closing:
                     outs.extend(self.engine.flush())
-                    self.closed = True
                 if outs or ops:
                     self._persist(outs, ops)
+                if closing:
+                    self.closed = True  # only now: the day's last receipts are committed
                 self._gauges(len(batch))
                 if not batch and self.log.end() <= self.offset:
                     self.ready.set()
-                if self.closed or (
+                if closing or (
                     self.offset > last_cp_off
                     and (
                         time.monotonic() - last_cp_t >= self.every_s
