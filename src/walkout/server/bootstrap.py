@@ -26,6 +26,8 @@ from walkout.server.ingest.port import DurableLog
 from walkout.server.ingest.service import Ingestor
 from walkout.server.logs import configure, log
 from walkout.server.metrics import Metrics
+from walkout.server.payments.part import PaymentsPart
+from walkout.server.payments.port import PaymentProvider
 from walkout.server.retention import Retention
 from walkout.server.service import catalogue
 from walkout.server.service.bus import MessageBus
@@ -44,6 +46,7 @@ class Server:
     stores: dict[str, Store] = field(default_factory=dict)
     engine_config: EngineConfig = field(default_factory=EngineConfig)
     watchers: Callable[[Store], list[OperationsWatcher]] | None = None
+    provider: PaymentProvider | None = None  # default from settings (Stripe, or the fake)
 
     def __post_init__(self) -> None:
         configure(self.settings.log_format, self.settings.log_level)
@@ -56,6 +59,7 @@ class Server:
         self.checkpoints: CheckpointStore = FileCheckpoints(self.settings.data_dir / "checkpoints")
         self.ingestor = Ingestor(self.logs, self.session_factory, self.metrics, self.clock)
         self.retention = Retention(self)
+        self.payments = PaymentsPart(self, self.provider)
         self.mqtt: object | None = None
         self.nats: object | None = None
         self.first_admin_token: str | None = None
@@ -81,6 +85,7 @@ class Server:
             self.nats = fleet
             fleet.start()  # opens the logs and starts workers for the stores it leases
         self.bus.dispatch_pending()  # events a crash left undelivered
+        self.payments.start()
         if s.mqtt:
             from walkout.server.ingest.mqtt import MqttIngest
 
@@ -146,6 +151,7 @@ class Server:
 
     def stop(self) -> None:
         self.retention.stop()
+        self.payments.stop()
         if self.mqtt is not None:
             self.mqtt.stop()  # type: ignore[attr-defined]
         for w in self.workers.values():

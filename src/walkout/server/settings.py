@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -74,6 +74,58 @@ class Settings(BaseSettings):
         default=None,
         description="create this admin token at start (kept hashed); else one is printed on first start",
     )
+
+    # -- accounts, entry, payments, webhooks, disputes (issue 6 items 4-6) ------------------
+    payment_provider: Literal["fake", "stripe"] = Field(
+        default="fake",
+        description="stripe: real charges (needs stripe_api_key); fake: in memory, charges nobody",
+    )
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = Field(
+        default=None, description="another Stripe-compatible server (localstripe in tests)"
+    )
+    secret: str | None = Field(
+        default=None,
+        description="signs entry codes and card tokens (HMAC); default a random one kept in data_dir",
+    )
+    entry_code_ttl_s: float = Field(
+        default=120.0, gt=0, description="a QR entry code lives this long"
+    )
+    hold_amount: int = Field(
+        default=0,
+        ge=0,
+        description="pre-authorization at entry, minor units (0: none); per store via the policy API",
+    )
+    dispute_auto_refund_max: int = Field(
+        default=1000, ge=0, description="disputes up to this (minor units) are refunded at once"
+    )
+    dispute_window_days: int = Field(default=30, ge=1)
+    payments_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="a charge being called is another worker's for this long (> the provider timeout)",
+    )
+    provider_timeout_s: float = Field(default=10.0, gt=0)
+    hold_max_age_s: float = Field(
+        default=6 * 3600.0, gt=0, description="a hold with no receipt after this is voided"
+    )
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_backoff_s: float = Field(default=1.0, gt=0, description="first retry after this")
+    webhook_backoff_max_s: float = Field(default=3600.0, gt=0)
+    webhook_max_attempts: int = Field(
+        default=40, ge=1, description="then the delivery is failed (about a day of retries)"
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_call(self) -> Settings:
+        """A lease shorter than a provider call could let a second worker call
+        while the first still waits for its answer."""
+        if self.payments_lease_s <= 2 * self.provider_timeout_s:
+            raise ValueError(
+                f"payments_lease_s ({self.payments_lease_s}) must exceed twice provider_timeout_s "
+                f"({self.provider_timeout_s}): the Stripe client may retry a call once"
+            )
+        return self
 
     @property
     def db_url(self) -> str:

@@ -7,14 +7,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from walkout.server.api import admin, catalogue, health, ingest, review, staff, visits
+from walkout.server.api import (
+    accounts,
+    admin,
+    catalogue,
+    disputes,
+    gate,
+    health,
+    ingest,
+    payments,
+    review,
+    staff,
+    visits,
+    webhooks,
+)
 from walkout.server.api.guard import TokenCache
 from walkout.server.bootstrap import Server
 
 ROUTERS = (health, ingest, visits, review, staff, catalogue, admin)
+ROUTERS += (accounts, gate, payments, disputes, webhooks)  # accounts, entry, payments (issue 6)
 
 
 def create_app(server: Server, manage: bool = True) -> FastAPI:
@@ -47,8 +62,10 @@ def create_app(server: Server, manage: bool = True) -> FastAPI:
         for err in exc.errors()[:5]:
             loc = ".".join(str(x) for x in err.get("loc", ()))
             parts.append(f"{loc}: {err.get('msg')}")
-        return JSONResponse(
-            {"detail": "; ".join(parts), "errors": exc.errors()[:20]}, status_code=422
+        # a custom validator's error carries its exception in ctx: not JSON, so left out
+        errors = jsonable_encoder(
+            [{k: v for k, v in e.items() if k != "ctx"} for e in exc.errors()[:20]]
         )
+        return JSONResponse({"detail": "; ".join(parts), "errors": errors}, status_code=422)
 
     return app

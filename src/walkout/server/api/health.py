@@ -12,6 +12,7 @@ from walkout.server.api.deps import server_of
 
 router = APIRouter(tags=["operations"])
 PUBLIC = {"/healthz", "/readyz", "/metrics"}
+PUBLIC.add("/api/stores/{store}/signup")  # a shop's sign-up page is open to anyone
 
 
 @router.get("/healthz")

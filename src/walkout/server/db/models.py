@@ -1,6 +1,20 @@
 """Every table, imported in one place (Alembic's metadata)."""
 
 from walkout.server.db.base import Base
+from walkout.server.db.payments import (
+    ChargeRow,
+    DisputeRow,
+    EntryCodeRow,
+    GateDecisionRow,
+    HoldRow,
+    PaymentMethodRow,
+    PaymentProfileRow,
+    RefundRow,
+    StorePolicyRow,
+    WebhookAttemptRow,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
+)
 from walkout.server.db.queues import AlertRow, ReviewDecisionRow, ReviewTaskRow, StaffTaskRow
 from walkout.server.db.stores import FacingRow, PriceRow, ProductRow, StoreRow
 from walkout.server.db.system import AccountRow, DeadLetterRow, OutboxRow, TokenRow
@@ -16,19 +30,31 @@ __all__ = [
     "AccountRow",
     "AlertRow",
     "Base",
+    "ChargeRow",
     "CredentialRow",
     "DeadLetterRow",
+    "DisputeRow",
+    "EntryCodeRow",
     "FacingRow",
+    "GateDecisionRow",
+    "HoldRow",
     "OutboxRow",
+    "PaymentMethodRow",
+    "PaymentProfileRow",
     "PriceRow",
     "ProductRow",
     "ReceiptLineRow",
     "ReceiptRow",
+    "RefundRow",
     "ReviewDecisionRow",
     "ReviewTaskRow",
     "SessionRow",
     "ShelfEventRow",
     "StaffTaskRow",
+    "StorePolicyRow",
     "StoreRow",
     "TokenRow",
+    "WebhookAttemptRow",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
 ]

@@ -1,0 +1,225 @@
+"""Shoppers: sign up, cards (held by the payment provider), entry codes, their
+data exported or deleted. Everything but sign-up is the shopper's own (``/me``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from walkout.server.accounts import privacy, shoppers
+from walkout.server.accounts.gate import standing
+from walkout.server.api.deps import known_store, server_of
+from walkout.server.api.guard import Guard
+from walkout.server.auth.principal import Principal, Role
+from walkout.server.db.system import AccountRow
+from walkout.server.payments.context import PaymentsContext
+from walkout.server.payments.port import CardDeclined, ProviderError
+
+router = APIRouter(tags=["accounts and entry"])
+Shopper = Annotated[Principal, Depends(Guard(Role.SHOPPER))]
+
+
+def pay_of(request: Request) -> PaymentsContext:
+    return server_of(request).payments.ctx
+
+
+class SignUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(
+        default=None,
+        max_length=320,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="optional; unique",
+    )
+
+
+class SignedUp(BaseModel):
+    account: str
+    token: str = Field(description="the shopper's bearer token for this store; shown once")
+
+
+class Account(BaseModel):
+    id: str
+    email: str | None
+    status: str
+    created_at: datetime
+    may_enter: bool
+    refused_because: str | None
+
+
+class NewCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payment_method: str = Field(
+        min_length=3,
+        max_length=128,
+        description="the provider's payment method id (pm_...) the app created",
+    )
+
+
+class CardView(BaseModel):
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    default: bool
+
+
+class NewEntryCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    admits: int = Field(default=1, ge=1, le=16, description="people the code lets in: a group of N")
+
+
+class EntryCodeView(BaseModel):
+    code: str = Field(description="show it as a QR code at the gate")
+    admits: int
+    expires_at: float
+    expires_in_s: float
+
+
+class DeleteMe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: Literal["delete my account"] = Field(description='exactly "delete my account"')
+
+
+class Deleted(BaseModel):
+    account: str
+    status: str
+    anonymized: dict[str, int]
+
+
+@router.post("/api/stores/{store}/signup", status_code=201, response_model=SignedUp)
+def sign_up(store: str, body: SignUp, request: Request) -> SignedUp:
+    """Public, like any shop's sign-up page: a new account and its shopper token."""
+    known_store(server_of(request), store)
+    try:
+        acc, token = shoppers.sign_up(pay_of(request), store, body.email)
+    except shoppers.AccountConflict as e:
+        raise HTTPException(409, str(e)) from None
+    return SignedUp(account=acc.id, token=token)
+
+
+@router.get("/api/stores/{store}/me", response_model=Account)
+def my_account(store: str, request: Request, who: Shopper) -> Account:
+    ctx = pay_of(request)
+    with ctx.uow() as uow:
+        acc = uow.get(AccountRow, who.account)
+        if acc is None:
+            raise HTTPException(404, "no such account")
+        why = standing(uow, acc.id)
+        return Account(
+            id=acc.id,
+            email=acc.email,
+            status=acc.status,
+            created_at=acc.created_at,
+            may_enter=why is None,
+            refused_because=why,
+        )
+
+
+@router.post("/api/stores/{store}/me/cards", status_code=201, response_model=CardView)
+def add_card(store: str, body: NewCard, request: Request, who: Shopper) -> CardView:
+    ctx = pay_of(request)
+    with ctx.uow() as uow:
+        acc = uow.get(AccountRow, who.account)
+        email = acc.email if acc else None
+    try:
+        row = shoppers.add_card(ctx, who.account or "", email, body.payment_method)
+    except CardDeclined as e:
+        raise HTTPException(402, f"card refused by the payment provider: {e}") from None
+    except shoppers.AccountConflict as e:
+        raise HTTPException(409, str(e)) from None
+    except ProviderError as e:
+        raise HTTPException(503 if e.retry else 422, f"payment provider: {e}") from None
+    return _card(row)
+
+
+def _card(r: Any) -> CardView:
+    return CardView(
+        id=r.id,
+        brand=r.brand,
+        last4=r.last4,
+        exp_month=r.exp_month,
+        exp_year=r.exp_year,
+        default=r.is_default,
+    )
+
+
+@router.get("/api/stores/{store}/me/cards", response_model=list[CardView])
+def list_cards(store: str, request: Request, who: Shopper) -> list[CardView]:
+    return [_card(r) for r in shoppers.cards(pay_of(request), who.account or "")]
+
+
+@router.delete("/api/stores/{store}/me/cards/{card}", status_code=204)
+def remove_card(store: str, card: str, request: Request, who: Shopper) -> None:
+    try:
+        shoppers.remove_card(pay_of(request), who.account or "", card)
+    except KeyError:
+        raise HTTPException(404, f"no card {card!r} on your account") from None
+    except ProviderError as e:
+        raise HTTPException(503, f"payment provider: {e}") from None
+
+
+@router.post("/api/stores/{store}/me/entry-codes", status_code=201, response_model=EntryCodeView)
+def new_entry_code(store: str, body: NewEntryCode, request: Request, who: Shopper) -> EntryCodeView:
+    """A signed, single-use code for the gate; it expires after ``entry_code_ttl_s``."""
+    ctx = pay_of(request)
+    known_store(server_of(request), store)
+    with ctx.uow() as uow:
+        why = standing(uow, who.account or "")
+    if why:
+        raise HTTPException(409, f"you cannot enter now: {why}")
+    text, row = shoppers.issue_code(ctx, store, who.account or "", body.admits)
+    return EntryCodeView(
+        code=text,
+        admits=row.admits,
+        expires_at=row.expires_at,
+        expires_in_s=row.expires_at - ctx.now(),
+    )
+
+
+Rows = list[dict[str, Any]]
+
+
+class AccountExport(BaseModel):
+    """Every table's rows about the account, as stored (docs/server.md, Privacy)."""
+
+    format: Literal["walkout-account-export/1"]
+    exported_at: str
+    account: dict[str, Any]
+    tokens: Rows = Field(description="without their hashes")
+    payment_profile: Rows
+    payment_methods: Rows
+    credentials: Rows
+    entry_codes: Rows
+    gate_decisions: Rows
+    sessions: Rows
+    receipts: Rows = Field(description="with their lines")
+    charges: Rows
+    holds: Rows
+    refunds: Rows
+    disputes: Rows
+
+
+@router.get("/api/stores/{store}/me/export", response_model=AccountExport)
+def export_my_data(store: str, request: Request, who: Shopper) -> AccountExport:
+    """All the data we hold about you, every store, as JSON (the right of access)."""
+    return AccountExport.model_validate(privacy.export(pay_of(request), who.account or ""))
+
+
+@router.delete("/api/stores/{store}/me", response_model=Deleted)
+def delete_me(store: str, body: DeleteMe, request: Request, who: Shopper) -> Deleted:
+    """Delete your account: personal data removed, receipts kept anonymously (docs/server.md)."""
+    try:
+        n = privacy.delete(pay_of(request), who.account or "")
+    except KeyError:
+        raise HTTPException(404, "no such account") from None
+    except privacy.DeleteRefused as e:
+        raise HTTPException(409, str(e)) from None
+    except ProviderError as e:
+        raise HTTPException(503, f"payment provider: {e}") from None
+    request.app.state.tokens._hits.clear()  # the revoked tokens stop at once
+    return Deleted(account=who.account or "", status="deleted", anonymized=n)

@@ -1,0 +1,2 @@
+"""Signed webhooks: receipts and payment outcomes pushed to the retailer's
+endpoints, retried with exponential backoff, every attempt logged."""
