@@ -69,8 +69,9 @@ def with_rates(sc: Scenario, arrivals: dict[str, Any], behaviours: dict[str, Any
 
 @pytest.fixture(scope="module")
 def hard() -> TwinRun:
-    """A busy minute and a bit: every behaviour doubled, leans, sensor faults, tracker swaps."""
-    return simulate(with_rates(preset("hard"), {"peak_per_hour": 400}, {"lean": 0.3}), 7, 80)
+    """A busy minute and a bit: every behaviour doubled, leans, sensor faults, tracker swaps
+    (seed 3: since bodies keep their distance, swaps are rarer, and seed 7 has none here)."""
+    return simulate(with_rates(preset("hard"), {"peak_per_hour": 400}, {"lean": 0.3}), 3, 80)
 
 
 @pytest.fixture(scope="module")
