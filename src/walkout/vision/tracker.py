@@ -51,7 +51,12 @@ class TrackerParams(BaseModel):
     entry_radius_m: float = Field(
         default=1.6, gt=0, description="births within this of an entrance"
     )
-    exit_radius_m: float = Field(default=1.6, gt=0, description="ends within this of an exit")
+    exit_radius_m: float = Field(
+        default=1.0,
+        gt=0,
+        description="ends within this of an exit (people vanish at the gate line; "
+        "wider ends tracks of people queueing by the exit)",
+    )
     confirm_ticks: int = Field(
         default=4, ge=1, description="a new track's ticks with views to count"
     )
@@ -72,8 +77,18 @@ class TrackerParams(BaseModel):
     )
     refind_speed: float = Field(default=1.0, ge=0, description="... plus this much per second held")
     refind_max_m: float = Field(default=6.0, gt=0)
+    left_within_m: float = Field(
+        default=0.45,
+        description="a track ending this close to an exit's gate line (or past it) walked out",
+    )
     revive_s: float = Field(
-        default=30.0, ge=0, description="an ended track may be re-found this long"
+        default=30.0, ge=0, description="an ended track may be re-found this long ..."
+    )
+    revive_gate_m: float = Field(
+        default=1.0,
+        gt=0,
+        description="... this close to where it ended, however long ago (a growing gate "
+        "revived ended tracks on the next person leaving)",
     )
     duplicate_m: float = Field(
         default=0.6, gt=0, description="a group this close to a track is its own"
