@@ -88,6 +88,25 @@ def test_a_person_lost_behind_a_fixture_is_held_and_refound(shop: Store) -> None
     assert all(not ids for ids in during), "a held track is not shown where nobody is seen"
 
 
+def test_joints_no_camera_confirms_stay_with_the_body(shop: Store) -> None:
+    """Hips and legs unseen for 3 s while the person turns back (a constant-velocity
+    filter would carry them on the old way, and the track's centre with them): they
+    stay with the body, and the track keeps its person."""
+    w = Walker([ENTER, *FRONT, (2.0, 1.0), (4.0, 1.0), EXIT], t0=0.5)
+    w.unseen = [(2.5, 5.5, (11, 12, 13, 14, 15, 16))]
+    trk = Tracker(shop, TrackerParams())
+    worst = 0.0
+    for r in feed(shop, [w], w.t_out + 1):
+        trk.push(r)
+        t = r.t - EPOCH
+        live = [tr for tr in trk.life.tracks if tr.state == "active"]
+        if live and 1.0 < t < w.t_out - 0.3:
+            true = w.kf.at(np.array([t - 0.35]))[0][0]  # ticks run 0.35 s behind the frames
+            worst = max(worst, float(np.hypot(*(live[0].centre[:2] - true))))
+    assert trk.stats.births == 1
+    assert worst < 0.3, worst
+
+
 def test_a_person_lost_near_the_exit_who_does_not_leave_is_revived(shop: Store) -> None:
     w = Walker([ENTER, *FRONT, (4.6, 0.9), (4.0, 1.0)], t0=0.5, speed=0.8)
     w.hidden = [(6.0, 7.5)]
