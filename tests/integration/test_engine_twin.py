@@ -70,7 +70,11 @@ def with_rates(sc: Scenario, arrivals: dict[str, Any], behaviours: dict[str, Any
 @pytest.fixture(scope="module")
 def hard() -> TwinRun:
     """A busy minute and a bit: every behaviour doubled, leans, sensor faults, tracker swaps."""
-    return simulate(with_rates(preset("hard"), {"peak_per_hour": 400}, {"lean": 0.3}), 7, 80)
+    sc = with_rates(preset("hard"), {"peak_per_hour": 400}, {"lean": 0.3})
+    # bodies keep apart now (twin.spacing), so fewer pairs pass within the swap model's
+    # 0.45 m: a higher swap rate keeps a swap in these 80 s for the engine to face
+    sc = sc.model_copy(update={"tracker": sc.tracker.model_copy(update={"swap_rate": 1.0})})
+    return simulate(sc, 7, 80)
 
 
 @pytest.fixture(scope="module")
