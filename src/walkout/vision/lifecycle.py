@@ -5,8 +5,9 @@ a track is born only at an entrance, from detections that agree across at
 least two cameras; it ends only at an exit. Lost anywhere else (behind a
 gondola, in a blind spot) it is held where it was last seen and re-found by
 the nearest consistent group of detections, within a radius that grows with
-the time it was lost. An ended track can still be revived for a while, in
-case it ended at an exit the person did not take. When two tracks come within
+the time it was lost. An ended track can still be revived for a while, where
+it ended, in case it ended by an exit the person did not take; one that ended
+at the gate line walked out and is never revived. When two tracks come within
 ``ambiguous_m`` of each other, an ambiguity window opens, closed when they are
 ``apart_m`` apart again.
 """
@@ -35,7 +36,7 @@ class Track:
     id: str
     x: np.ndarray  # (17, 6) joint positions and velocities
     p: np.ndarray  # (17, 6, 6)
-    state: str  # tentative | active | held | ended
+    state: str  # tentative | active | held | ended (may be revived) | gone (walked out)
     born: float
     last_seen: float
     hits: int = 0
@@ -84,9 +85,10 @@ class Lifecycle:
         self.rng = np.random.default_rng(np.random.SeedSequence([self.params.seed, 0x7EC]))
         self.entries = np.array([g.midpoint() for g in self.store.gates_of_kind("entry")])
         self.exits = np.array([g.midpoint() for g in self.store.gates_of_kind("exit")])
+        self.exit_normals = np.array([g.inward() for g in self.store.gates_of_kind("exit")])
 
     def live(self) -> list[Track]:
-        return [t for t in self.tracks if t.state != "ended"]
+        return [t for t in self.tracks if t.state not in ("ended", "gone")]
 
     def _new_id(self) -> str:
         return self.rng.bytes(6).hex()
@@ -107,16 +109,27 @@ class Lifecycle:
                 if lost > p.exit_after_s and _near(tr.centre, self.exits, p.exit_radius_m):
                     tr.state, tr.ended_at = "ended", t
                     stats.ends += 1
+                    if self._through_exit(tr.centre):
+                        tr.state = "gone"  # walked out: never revived on someone else
                 elif tr.state == "active" and lost > p.hold_after_s:
                     tr.state = "held"
         self.tracks = [
             tr
             for tr in self.tracks
-            if tr.state != "dropped" and not (tr.state == "ended" and t - tr.ended_at > p.revive_s)
+            if tr.state not in ("dropped", "gone")
+            and not (tr.state == "ended" and t - tr.ended_at > p.revive_s)
         ]
         if leftovers:
             self._groups(t, group_views(rig, leftovers), stats)
         return self._ambiguity(t, now)
+
+    def _through_exit(self, xyz: np.ndarray) -> bool:
+        """Last seen at (or past) an exit's gate line: the person left."""
+        if len(self.exits) == 0:
+            return False
+        depth = np.einsum("ij,ij->i", xyz[:2] - self.exits, self.exit_normals)
+        near = np.hypot(*(self.exits - xyz[:2]).T) <= self.params.exit_radius_m
+        return bool(np.any(near & (depth < self.params.left_within_m)))
 
     def _groups(self, t: float, groups: list[Group], stats: Stats) -> None:
         p = self.params
@@ -134,6 +147,10 @@ class Lifecycle:
             )
             gaps = np.array([t - tr.last_seen for tr in lost])
             gate = np.minimum(p.refind_gate_m + p.refind_speed * gaps, p.refind_max_m)
+            # an ended track is revived only where it ended: it may have been someone
+            # who stood by the exit, never someone else leaving later
+            ended = np.array([tr.state == "ended" for tr in lost])
+            gate = np.where(ended, p.revive_gate_m, gate)
             used = set()
             for gi, ti in assign(cost, gate):
                 tr = lost[ti]

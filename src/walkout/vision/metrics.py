@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import motmetrics as mm
 import numpy as np
-from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
 from walkout.eventlog.records import JOINTS, Ambiguity, AnyRecord, TrackedPerson, TrackFrame
+from walkout.vision.scores import VisionScores
 
 NECK, L_HAND, R_HAND = JOINTS.index("neck"), JOINTS.index("l_hand"), JOINTS.index("r_hand")
 
@@ -71,22 +71,6 @@ class GroundTruth:
         cur = np.where(np.isnan(cur), joints[i], cur)
         here = ~np.isnan(cur[:, NECK, 0])
         return [pid for pid, h in zip(ids, here, strict=True) if h], cur[here]
-
-
-class VisionScores(BaseModel):
-    frames: int
-    sessions: int
-    mota: float
-    idf1: float
-    id_switches: int
-    cross_session_switches: int
-    cross_account_switches: int
-    cross_account_flagged: int
-    cross_account_per_1000_sessions: float
-    hand_error_median_m: float
-    hand_error_p90_m: float
-    hands_matched: int
-    ambiguity_windows: int
 
 
 class TrackScorer:

@@ -51,7 +51,12 @@ class TrackerParams(BaseModel):
     entry_radius_m: float = Field(
         default=1.6, gt=0, description="births within this of an entrance"
     )
-    exit_radius_m: float = Field(default=1.6, gt=0, description="ends within this of an exit")
+    exit_radius_m: float = Field(
+        default=1.0,
+        gt=0,
+        description="ends within this of an exit (people vanish at the gate line; "
+        "wider ends tracks of people queueing by the exit)",
+    )
     confirm_ticks: int = Field(
         default=4, ge=1, description="a new track's ticks with views to count"
     )
@@ -72,8 +77,18 @@ class TrackerParams(BaseModel):
     )
     refind_speed: float = Field(default=1.0, ge=0, description="... plus this much per second held")
     refind_max_m: float = Field(default=6.0, gt=0)
+    left_within_m: float = Field(
+        default=0.45,
+        description="a track ending this close to an exit's gate line (or past it) walked out",
+    )
     revive_s: float = Field(
-        default=30.0, ge=0, description="an ended track may be re-found this long"
+        default=30.0, ge=0, description="an ended track may be re-found this long ..."
+    )
+    revive_gate_m: float = Field(
+        default=1.0,
+        gt=0,
+        description="... this close to where it ended, however long ago (a growing gate "
+        "revived ended tracks on the next person leaving)",
     )
     duplicate_m: float = Field(
         default=0.6, gt=0, description="a group this close to a track is its own"
@@ -83,6 +98,11 @@ class TrackerParams(BaseModel):
     )
     apart_m: float = Field(
         default=0.8, gt=0, description="... that closes when they are this far apart"
+    )
+    leash_m: float = Field(
+        default=1.2,
+        gt=0,
+        description="a joint this far from the body's middle restarts there (arms reach ~0.9 m)",
     )
     max_joint_sd_m: float = Field(
         default=0.12, gt=0, description="joints less certain are left out"
@@ -307,7 +327,9 @@ class Tracker:
         pred, depth, h = kalman.projection_rows(x[state], self.rig.r[c], self.rig.t[c], dts[ri])
         resid = obs[ri, jj] - pred
         lateral = np.linalg.norm(resid, axis=1) * depth
-        keep = (depth > 0.2) & (lateral < p.outlier_m)
+        # a joint the filter is unsure of may be farther off and still be this one
+        joint_sd = np.sqrt(np.trace(cov[state, :3, :3], axis1=1, axis2=2) / 3)
+        keep = (depth > 0.2) & (lateral < p.outlier_m + 2.0 * joint_sd)
         sd_n2 = (p.pixel_sd / self.rig.f[c]) ** 2 + (p.timing_sd_m / np.maximum(depth, 0.2)) ** 2
         score = w[ri, jj]
         wt = score**2 / sd_n2 / (1.0 + (lateral / 0.1) ** 2)
@@ -315,6 +337,29 @@ class Tracker:
         for j, tr in enumerate(moving):
             tr.x = x[j * NJ : (j + 1) * NJ]
             tr.p = cov[j * NJ : (j + 1) * NJ]
+            _leash(tr, p.leash_m)
+
+
+def _leash(tr: Track, leash_m: float) -> None:
+    """Keep a skeleton in one piece: a joint the views stopped confirming keeps its
+    velocity forever in a constant-velocity filter, and one that drifted beyond
+    ``leash_m`` of the body (or is very unsure) would drag the track's centre away
+    and stop matching its own person. Such a joint restarts at the body's middle,
+    moving with the body, its uncertainty reset."""
+    sd = np.sqrt(np.trace(tr.p[:, :3, :3], axis1=1, axis2=2) / 3)
+    good = sd < 0.1
+    if good.sum() < 3:
+        return
+    ref = np.median(tr.x[good], axis=0)
+    off = np.hypot(tr.x[:, 0] - ref[0], tr.x[:, 1] - ref[1])
+    bad = (sd > 0.3) | (off > leash_m)
+    if not bad.any():
+        return
+    tr.x[bad, :2] = ref[:2]
+    tr.x[bad, 3:] = ref[3:]
+    tr.p[bad] = 0.0
+    tr.p[bad, :3, :3] = 0.3**2 * np.eye(3)
+    tr.p[bad, 3:, 3:] = 0.5**2 * np.eye(3)
 
 
 def track_records(

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import walkout.evaluation
 
-ALLOWED = ("walkout.domain", "walkout.eventlog", "walkout.fusion.outputs", "walkout.evaluation")
+# walkout.vision.scores: the tracker's score file format (pydantic only), read beside receipts
+ALLOWED = (
+    "walkout.domain",
+    "walkout.eventlog",
+    "walkout.fusion.outputs",
+    "walkout.evaluation",
+    "walkout.vision.scores",
+)
 
 
 def _imports(path: Path) -> set[str]:

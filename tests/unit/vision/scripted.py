@@ -26,6 +26,8 @@ class Walker:
     height: float = 1.75
     pause_s: float = 0.0
     hidden: list[tuple[float, float]] = field(default_factory=list)  # (t0, t1): no camera sees them
+    # (t0, t1, COCO joints): those joints unseen by every camera (a trolley, a low shelf)
+    unseen: list[tuple[float, float, tuple[int, ...]]] = field(default_factory=list)
     kf: Keyframes = field(init=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +84,9 @@ def feed(
                 if pts is None:
                     continue
                 uv, ok = cam.project(pts)
+                for a, b, js in w.unseen:
+                    if a <= t < b:
+                        ok[list(js)] = False
                 if ok.sum() < 5:
                     continue
                 uv = uv + rng.normal(0, noise_px, uv.shape)

@@ -9,10 +9,18 @@ import pytest
 from walkout.domain.store import Store
 from walkout.eventlog.records import Ambiguity, GatePass, Header, KeypointFrame, TrackFrame
 from walkout.stores import builtin_store
-from walkout.vision.association import View, assign, epipolar_cost, group_views, reprojection_cost
+from walkout.vision.association import (
+    Group,
+    View,
+    assign,
+    epipolar_cost,
+    group_views,
+    reprojection_cost,
+)
 from walkout.vision.cameras import Rig, essential
+from walkout.vision.lifecycle import Lifecycle, Track
 from walkout.vision.pipeline import track_log
-from walkout.vision.tracker import Tracker, TrackerParams
+from walkout.vision.tracker import Stats, Tracker, TrackerParams
 
 from .scripted import Walker, feed
 
@@ -80,11 +88,61 @@ def test_a_person_lost_behind_a_fixture_is_held_and_refound(shop: Store) -> None
     assert all(not ids for ids in during), "a held track is not shown where nobody is seen"
 
 
+def test_joints_no_camera_confirms_stay_with_the_body(shop: Store) -> None:
+    """Hips and legs unseen for 3 s while the person turns back (a constant-velocity
+    filter would carry them on the old way, and the track's centre with them): they
+    stay with the body, and the track keeps its person."""
+    w = Walker([ENTER, *FRONT, (2.0, 1.0), (4.0, 1.0), EXIT], t0=0.5)
+    w.unseen = [(2.5, 5.5, (11, 12, 13, 14, 15, 16))]
+    trk = Tracker(shop, TrackerParams())
+    worst = 0.0
+    for r in feed(shop, [w], w.t_out + 1):
+        trk.push(r)
+        t = r.t - EPOCH
+        live = [tr for tr in trk.life.tracks if tr.state == "active"]
+        if live and 1.0 < t < w.t_out - 0.3:
+            true = w.kf.at(np.array([t - 0.35]))[0][0]  # ticks run 0.35 s behind the frames
+            worst = max(worst, float(np.hypot(*(live[0].centre[:2] - true))))
+    assert trk.stats.births == 1
+    assert worst < 0.3, worst
+
+
 def test_a_person_lost_near_the_exit_who_does_not_leave_is_revived(shop: Store) -> None:
     w = Walker([ENTER, *FRONT, (4.6, 0.9), (4.0, 1.0)], t0=0.5, speed=0.8)
     w.hidden = [(6.0, 7.5)]
     _, frames, _ = run(shop, feed(shop, [w], w.t_out + 1))
     assert len({i for _, ids in ids_over_time(frames) for i in ids}) == 1
+
+
+def _track(tid: str, xy: tuple[float, float], state: str = "active") -> Track:
+    x = np.zeros((17, 6))
+    x[:, :2], x[:, 2] = xy, 1.2
+    return Track(tid, x, np.tile(np.eye(6) * 1e-3, (17, 1, 1)), state, 0.0, 0.0, hits=10)
+
+
+def _group(xy: tuple[float, float]) -> Group:
+    j = np.zeros((17, 3))
+    j[:, :2], j[:, 2] = xy, 1.2
+    return Group(members=[(0, 0), (1, 0)], joints=j, views_per_joint=np.full(17, 2))
+
+
+def test_an_ended_track_is_revived_only_where_it_ended_and_never_once_it_walked_out(
+    shop: Store,
+) -> None:
+    """A track lost at the exit's gate line walked out: gone, whoever turns up there
+    later. One lost by the exit but inside may be revived, only within a fixed gate
+    (it used to grow with the time since, to 6 m, and took the next person leaving)."""
+    life = Lifecycle(shop, TrackerParams())
+    out, stay = _track("walked-out", (4.9, 0.1)), _track("stood-by", (4.9, 0.8))
+    life.tracks = [out, stay]
+    stats = Stats()
+    life.after_tick(1.0, 1.0, [], None, stats)  # type: ignore[arg-type]
+    assert stats.ends == 2
+    assert [tr.id for tr in life.tracks] == ["stood-by"] and stay.state == "ended"
+    life._groups(9.0, [_group((3.6, 0.9))], stats)  # someone 1.3 m away, 8 s later: not them
+    assert stay.state == "ended" and stats.unexplained_groups == 1
+    life._groups(9.5, [_group((4.9, 0.15))], stats)  # where the other walked out: the one
+    assert stay.state == "active"  # who stood by is the only one who can be there
 
 
 def test_two_people_passing_close_open_and_close_an_ambiguity_window(shop: Store) -> None:

@@ -1,0 +1,24 @@
+"""The tracker's scores against the truth, as a file format (no scoring code here,
+so that ``walkout eval`` can read them without loading py-motmetrics)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class VisionScores(BaseModel):
+    """What ``walkout.vision.metrics.TrackScorer`` measured over a run."""
+
+    frames: int
+    sessions: int
+    mota: float
+    idf1: float
+    id_switches: int
+    cross_session_switches: int
+    cross_account_switches: int
+    cross_account_flagged: int
+    cross_account_per_1000_sessions: float
+    hand_error_median_m: float
+    hand_error_p90_m: float
+    hands_matched: int
+    ambiguity_windows: int
