@@ -153,6 +153,14 @@ class EngineConfig(BaseModel):
     confusion_swap_p: float = Field(
         default=0.5, description="after a collapse, the chance the ids came out swapped"
     )
+    ambiguity_swap_p: float = Field(
+        default=0.035,
+        description=(
+            "a window the tracker reported it could not tell two tracks apart: the chance"
+            " the ids came out exchanged (walkout.vision: 10 exchanges in 289 windows of a"
+            " busy hour); calibrate per tracker"
+        ),
+    )
 
     # -- clocks -----------------------------------------------------------------------
     clock_sync: bool = Field(

@@ -21,6 +21,7 @@ from walkout.domain.layout import Layout
 from walkout.domain.rfid import gtin_from_sgtin
 from walkout.domain.store import Store
 from walkout.eventlog.records import (
+    Ambiguity,
     AnyRecord,
     GateEntry,
     GatePass,
@@ -133,6 +134,8 @@ class Engine:
         elif isinstance(rec, GatePass):
             for sess in self.sessions.on_pass(rec.device, rec.t, rec.direction, self.tracks.tracks):
                 self._closed(sess, out)
+        elif isinstance(rec, Ambiguity):
+            self.sessions.on_ambiguity(rec, self.tracks.tracks)
         elif isinstance(rec, Recognition):
             self.recognitions.append(rec)
         elif isinstance(rec, RfidRead):

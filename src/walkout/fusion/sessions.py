@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from walkout.domain.layout import Layout
-from walkout.eventlog.records import GateEntry
+from walkout.eventlog.records import Ambiguity, GateEntry
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.tracks import HEAD, NECK, Track
 
@@ -122,6 +122,8 @@ class Sessions:
         self.mixes: list[tuple[float, str, str, float]] = []  # recent exchanges, in time order
         self.encounters: dict[tuple[str, str], Encounter] = {}
         self.resolving: list[Encounter] = []
+        self.ambiguous: list[Encounter] = []  # the tracker's windows of doubt, to settle
+        self.ambiguous_until: dict[tuple[str, str, float], float] = {}
         self.lost: dict[str, float] = {}
         self.active: dict[str, None] = {}  # tracks neither gone nor lost (insertion-ordered set)
         self._n = 0
@@ -315,6 +317,8 @@ class Sessions:
             else:
                 self._resolve(e, tracks)
         self.resolving = keep
+        if self.ambiguous:
+            self._settle_ambiguous(t, tracks)
 
     def _resolve(self, e: Encounter, tracks: dict[str, Track]) -> None:
         """Could the tracker have swapped these two? Bodies cannot come closer than
@@ -375,6 +379,46 @@ class Sessions:
             else:
                 break
         return cur
+
+    # -- the tracker's own doubt -------------------------------------------------------
+
+    def on_ambiguity(self, rec: Ambiguity, tracks: dict[str, Track]) -> None:
+        """The tracker could not tell two tracks apart from ``t_start`` to ``t_end``
+        (it says so when they come within half a metre). Once the window closes, and
+        once the tracks have gone on far enough to show where they went, the motion
+        test says whether the ids came out exchanged, from the tracker's own odds of
+        an exchange in such a window (``ambiguity_swap_p``)."""
+        if rec.t_end is None:
+            return
+        a, b = sorted(rec.tracks)
+        if a not in self.of_track or b not in self.of_track or self.of_track[a] == self.of_track[b]:
+            return
+        self.ambiguous.append(
+            Encounter(a=a, b=b, t0=rec.t_start, d_min=rec.min_distance_m, t_min=rec.t_start)
+        )
+        self.ambiguous_until[(a, b, rec.t_start)] = rec.t_end
+
+    def _settle_ambiguous(self, t: float, tracks: dict[str, Track]) -> None:
+        keep = []
+        for e in self.ambiguous:
+            until = self.ambiguous_until[(e.a, e.b, e.t0)]
+            if t < until + MOTION_WINDOW[1]:
+                keep.append(e)
+                continue
+            del self.ambiguous_until[(e.a, e.b, e.t0)]
+            if e.a not in self.identity or e.b not in self.identity:
+                continue  # a visit already over
+            p = _swap_given_motion(e, tracks, self.cfg.ambiguity_swap_p, until=until)
+            if p >= 1e-4 and not self._mixed(e.a, e.b, e.t0, until, p):
+                self.mix(e.a, e.b, p, (e.t0 + until) / 2)
+        self.ambiguous = keep
+
+    def _mixed(self, a: str, b: str, t0: float, t1: float, p: float) -> bool:
+        """Did the engine's own reading of the tracks already mix these two in that
+        window, at least as strongly? (Their meeting is one doubt, not two.)"""
+        return any(
+            {x, y} == {a, b} and t0 - 1.0 <= tm <= t1 + 1.0 and q >= p for tm, x, y, q in self.mixes
+        )
 
     # -- exits -----------------------------------------------------------------------
 
@@ -464,18 +508,23 @@ def _where(tr: Track, t0: float, t1: float) -> np.ndarray | None:
     return xy[ok].mean(axis=0) if ok.sum() >= 2 else None
 
 
-def _swap_given_motion(e: Encounter, tracks: dict[str, Track], prior: float) -> float:
+def _swap_given_motion(
+    e: Encounter, tracks: dict[str, Track], prior: float, until: float | None = None
+) -> float:
     """After a collapse, did the ids come out exchanged? Each track should go on
     from where it was, at the pace it had: a shopper standing at a shelf is still
     there a second later, one walking past is further along. The tracks' places
-    before and after the moment they met, against those two stories (kept apart
-    from the ``prior`` coin toss only as far as the evidence goes)."""
+    before and after the moment they met (``e.t_min``, or before ``e.t_min`` and
+    after ``until`` for a stretch the tracker could not tell them apart), against
+    those two stories (kept apart from the ``prior`` only as far as the evidence
+    goes)."""
     ta, tb = tracks.get(e.a), tracks.get(e.b)
     if ta is None or tb is None:
         return prior
     b0, b1 = e.t_min - SWAP_BEFORE_S[0], e.t_min - SWAP_BEFORE_S[1]
     fa, fb = _where_and_how_fast(ta, b0, b1), _where_and_how_fast(tb, b0, b1)
-    a0, a1 = e.t_min + SWAP_AFTER_S[0], e.t_min + SWAP_AFTER_S[1]
+    end = e.t_min if until is None else until
+    a0, a1 = end + SWAP_AFTER_S[0], end + SWAP_AFTER_S[1]
     pa, pb = _where(ta, a0, a1), _where(tb, a0, a1)
     if fa is None or fb is None or pa is None or pb is None:
         return prior

@@ -10,6 +10,7 @@ import pytest
 
 import walkout.fusion.sessions as sessions_mod
 from tests.fixtures.fusion_script import (
+    EPOCH,
     Entry,
     Move,
     Outputs,
@@ -22,6 +23,7 @@ from tests.fixtures.fusion_script import (
 )
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
+from walkout.eventlog.records import Ambiguity
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.sessions import Sessions
 
@@ -127,3 +129,76 @@ def test_an_exchange_settled_late_lands_in_time_order(layout: Layout) -> None:
     assert s.identity_at("a", 25.0) == pytest.approx({"A": 0.4, "B": 0.4, "C": 0.2})
     assert s.identity_at("c", 25.0) == pytest.approx({"A": 0.1, "B": 0.1, "C": 0.8})
     assert [t for t, _ in s.identity["a"]] == sorted(t for t, _ in s.identity["a"])
+
+
+def passing(layout: Layout, exchanged: bool, gap: float) -> tuple[list[Person], float]:
+    """A and B walk the aisle in opposite directions and pass ``gap`` apart sideways
+    (never closer than bodies allow) at 5.5 s, then stop at the other's plates and
+    take from them. With ``exchanged`` the tracker's ids came out of the pass on the
+    other person. Returns the people and when they passed."""
+    y = front_of(layout, "G1.2.1")[1]
+    pa = [(0.6, *GATE), (2.5, 0.8, y), (6.65, 2.6, y), (11.0, 2.6, y), (15.0, *EXIT)]
+    pb = [
+        (1.6, *GATE),
+        (2.5, 3.4, y - gap),
+        (6.65, 1.6, y - gap),
+        (11.5, 1.6, y - gap),
+        (15.5, *EXIT),
+    ]
+    t = 5.5
+    ra, rb = Reach(8.8, 9.6, "G1.2.6", hand="l"), Reach(9.3, 10.1, "G1.2.1")
+    if not exchanged:
+        return [Person("t1", pa, [ra]), Person("t2", pb, [rb])], t
+    a0, a1 = split(pa, t)
+    b0, b1 = split(pb, t)
+    return [Person("t1", a0 + b1[1:], [rb]), Person("t2", b0 + a1[1:], [ra])], t
+
+
+def passing_records(store: Store, layout: Layout, exchanged: bool, window: bool) -> list:
+    people, t = passing(layout, exchanged, gap=0.4)
+    recs = Script(
+        store,
+        20.0,
+        moves=[Move(9.2, {"G1.2.6": -P006}), Move(9.7, {"G1.2.1": -P004})],
+        people=people,
+        entries=[Entry(0.2, "qr-a"), Entry(1.2, "qr-b")],
+    ).records()
+    if window:  # what a tracker sends when two tracks come within half a metre
+        for t_rec, end in ((t - 0.3, None), (t + 0.4, t + 0.4)):
+            amb = Ambiguity(
+                device="vision-1",
+                t=EPOCH + t_rec,
+                rx=EPOCH + t_rec + 0.05,
+                tracks=("t1", "t2"),
+                t_start=EPOCH + t - 0.3,
+                t_end=None if end is None else EPOCH + end,
+                min_distance_m=0.4,
+            )
+            k = next(i for i, r in enumerate(recs) if (getattr(r, "rx", None) or 0) > amb.rx)
+            recs.insert(k, amb)
+    return recs
+
+
+def test_ids_exchanged_in_a_window_the_tracker_flagged_follow_the_people(
+    store: Store, layout: Layout
+) -> None:
+    """They pass 0.4 m apart, so the tracks never collapse onto each other; the
+    tracker says it could not tell them apart there, and where they went shows it
+    exchanged them (at walking pace over a few metres, not surely enough to bill
+    without a look: both receipts wait, each with the right line)."""
+    out = run(passing_records(store, layout, exchanged=True, window=True), store)
+    ra, rb = receipt_of_token(out, "qr-a"), receipt_of_token(out, "qr-b")
+    assert lines(ra) == {"P006": 1} and lines(rb) == {"P004": 1}
+    assert ra.status == rb.status
+    # without the tracker's word, nothing in the tracks says they were exchanged
+    blind = run(passing_records(store, layout, exchanged=True, window=False), store)
+    assert lines(receipt_of_token(blind, "qr-a")) == {"P004": 1}
+
+
+def test_a_flagged_window_where_each_went_their_way_costs_nothing(
+    store: Store, layout: Layout
+) -> None:
+    out = run(passing_records(store, layout, exchanged=False, window=True), store)
+    ra, rb = receipt_of_token(out, "qr-a"), receipt_of_token(out, "qr-b")
+    assert lines(ra) == {"P006": 1} and lines(rb) == {"P004": 1}
+    assert ra.status == rb.status == "final"
