@@ -77,6 +77,11 @@ class Engine:
         self.layout = Layout.of(store)
         self.plan = LivePlanogram(self.layout)
         self.products = store.products
+        #: a misplaced unit of the store's lightest product must be seen on any shelf
+        self._cap_g = min(
+            [self.cfg.event_cap_g]
+            + [self.cfg.event_store_share * p.weight_g for p in self.products.values()]
+        )
         self.detectors: dict[str, DeviceDetector] = {}
         self.changes: list[PlateChange] = []
         self.pending: list[PendingEvent] = []
@@ -171,7 +176,8 @@ class Engine:
     def _min_g(self, plates: list[str]) -> float:
         """Grams an event on these plates must move: a share of the lightest product there
         (so a 600 g bottle shelf shaking by 9 g is no take, while a 40 g candy shelf still
-        sees a 30 g change)."""
+        sees a 30 g change); but never more than a share of the store's lightest product,
+        which a shopper may set down on any shelf (a 45 g candy bar on the milk)."""
         ws = [
             w
             for pid in plates
@@ -182,7 +188,7 @@ class Engine:
         floor = 3 * self.cfg.event_min_g
         if not ws:
             return floor
-        return max(floor, min(self.cfg.event_share * min(ws), self.cfg.event_cap_g))
+        return max(floor, min(self.cfg.event_share * min(ws), self._cap_g))
 
     def _busy_near(self, c: PlateChange, until: float) -> bool:
         """Is a neighbouring plate still moving, having started before ``until``?"""

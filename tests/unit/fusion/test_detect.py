@@ -123,6 +123,19 @@ def test_a_shaken_shelf_whose_level_holds_is_no_change() -> None:
     assert detect(lambda ts, j: np.zeros_like(ts), shake=shake, seed=6) == []
 
 
+def test_a_put_on_a_shaken_shelf_is_read_for_longer_not_lost() -> None:
+    """A crowded shelf shakes (sd 14 g, 40 g while someone leans on it) as a 56 g unit
+    is set down: three calm batches are not yet clear of that scatter, more are (seed
+    9's lunch hour lost such a put-back, and charged the shopper for it)."""
+
+    def shake(ts: np.ndarray) -> np.ndarray:
+        return np.where((ts > 4.8) & (ts < 8.5), 40.0, np.where(ts < 10.0, 14.0, 0.0))
+
+    changes = detect(on(1, ramp(5.0, 56.0)), shake=shake, seed=0)
+    assert [c.plate for c in changes] == [PLATES[1]]
+    assert changes[0].delta == pytest.approx(56.0, abs=12.0)
+
+
 @pytest.mark.parametrize("rest_s", [0.2, 0.4])
 @pytest.mark.parametrize("grams", [40.0, 300.0])
 def test_a_hand_resting_a_moment_then_lifting_is_no_change(rest_s: float, grams: float) -> None:
