@@ -190,7 +190,9 @@ def demo(
         admin_token=f"wo_demo_{seed}",
     )
     printer = _Printer(st, by_token, truth, show)
-    with EmbeddedServer(settings) as emb:
+    from walkout.web import mount
+
+    with EmbeddedServer(settings, extensions=[mount]) as emb:
         emb.server.stores[st.id] = st
         emb.server.start_store(st)
         import httpx
