@@ -151,9 +151,11 @@ def entry_code(
         )
     except HTTPException as e:
         return _home(request, store, who, entry_error=e.detail)
-    buf = io.StringIO()
-    segno.make(code.code, error="m").save(buf, kind="svg", scale=6, border=2, xmldecl=False)
-    return _home(request, store, who, code=code, qr_svg=buf.getvalue(), guests=guests)
+    buf = io.BytesIO()
+    segno.make(code.code, error="m").save(
+        buf, kind="svg", scale=6, border=2, xmldecl=False, svgns=True
+    )
+    return _home(request, store, who, code=code, qr_svg=buf.getvalue().decode(), guests=guests)
 
 
 def _receipts(request: Request, store: str, who: Principal) -> list[dict[str, Any]]:
@@ -184,6 +186,7 @@ def _receipt_page(
         for d in disputes.list_disputes(store, request, who, status=None, limit=1000)
         if d.session == session
     ]
+    opened_id = extra.pop("opened_id", "")
     return page(
         request,
         "shop_receipt.html",
@@ -191,6 +194,7 @@ def _receipt_page(
         who=who,
         bill=bill,
         disputes=mine,
+        opened=next((d for d in mine if d.id == opened_id), None),
         session=session,
         tab="receipts",
         **extra,
@@ -198,8 +202,11 @@ def _receipt_page(
 
 
 @router.get("/web/{store}/shop/receipts/{session}", response_class=HTMLResponse)
-def receipt(request: Request, store: str, session: str, who: Shopper) -> HTMLResponse:
-    return _receipt_page(request, store, session, who)
+def receipt(
+    request: Request, store: str, session: str, who: Shopper, opened: str = ""
+) -> HTMLResponse:
+    """``opened``: the dispute just made, whose outcome the page leads with."""
+    return _receipt_page(request, store, session, who, opened_id=opened)
 
 
 @router.get(
@@ -241,7 +248,9 @@ def dispute(
         )
     except HTTPException as e:
         return _receipt_page(request, store, session, who, dispute_error=e.detail)
-    return _receipt_page(request, store, session, who, opened=d)
+    return RedirectResponse(  # type: ignore[return-value]
+        f"/web/{store}/shop/receipts/{session}?opened={d.id}", status_code=303
+    )
 
 
 @router.get("/web/{store}/shop/privacy", response_class=HTMLResponse)
