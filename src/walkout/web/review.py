@@ -181,6 +181,7 @@ def task_page(request: Request, store: str, task: str, who: Reviewer) -> HTMLRes
         task=view,
         events=_evidence(request, store, *parts) if parts else [],
         mine=mine,
+        names={p.sku: p.name for p in srv.stores[store].catalogue},
         tab="task",
     )
 

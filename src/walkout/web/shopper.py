@@ -195,6 +195,7 @@ def _receipt_page(
         bill=bill,
         disputes=mine,
         opened=next((d for d in mine if d.id == opened_id), None),
+        names={p.sku: p.name for p in _srv(request).stores[store].catalogue},
         session=session,
         tab="receipts",
         **extra,

@@ -257,6 +257,7 @@ def shelf_map(
     allxy = np.vstack(pts)
     cx0, cy0 = allxy.min(axis=0) - 0.5
     cx1, cy1 = allxy.max(axis=0) + 0.5
+    cx1 += 0.9  # room for the labels at the paths' ends
     sc = width / max(cx1 - cx0, 0.5)
     height = int(max(cy1 - cy0, 0.5) * sc)
     height = min(max(height, 160), 520)
