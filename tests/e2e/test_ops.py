@@ -5,7 +5,6 @@ staff; analytics with plots; settings changed by the admin (staff read them)."""
 from __future__ import annotations
 
 from tests.e2e.conftest import PHONE, WIDE, Site, no_horizontal_scroll, shot, sign_in
-from tests.fixtures.web_server import seed_staff_work
 
 
 def test_restock_task_claim_close_analytics_settings(site: Site, browser: object) -> None:

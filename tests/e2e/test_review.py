@@ -54,5 +54,10 @@ def test_take_a_task_decide_and_the_receipt_is_final(site: Site, browser: object
     assert no_horizontal_scroll(page)
     shot(page, "review-task-375")
     page.keyboard.press("2")
-    assert page.locator("#decision [data-event]").first.locator("input[type=radio]").nth(1).is_checked()
+    assert (
+        page.locator("#decision [data-event]")
+        .first.locator("input[type=radio]")
+        .nth(1)
+        .is_checked()
+    )
     page.context.close()

@@ -26,7 +26,10 @@ def _visit() -> list[AnyRecord]:
     shopper = Person("a1", stand(1.7, y, 0.5, 14.0), [Reach(5.8, 6.6, "G1.2.1")])
     guest = Person("g1", stand(2.6, y, 0.9, 13.0))
     recs = Script(
-        st, 20.0, moves=[Move(TAKE_T, {"G1.2.1": -200.0, "G1.2.2": -235.2})], people=[shopper, guest]
+        st,
+        20.0,
+        moves=[Move(TAKE_T, {"G1.2.1": -200.0, "G1.2.2": -235.2})],
+        people=[shopper, guest],
     ).records()
     return [
         r.model_copy(update={"t": r.t + SHIFT, "rx": (r.rx or r.t) + SHIFT})
@@ -47,7 +50,10 @@ def _feed(site: Site, recs: list[AnyRecord]) -> None:
 
 def test_enter_take_leave_receipt_dispute(site: Site, browser: object) -> None:
     with site.api(site.mini_tokens["operator"]) as admin:
-        assert admin.put(f"/api/stores/{site.mini}/policy", json={"hold_amount": 2000}).status_code == 200
+        assert (
+            admin.put(f"/api/stores/{site.mini}/policy", json={"hold_amount": 2000}).status_code
+            == 200
+        )
     site.clock.t = EPOCH + SHIFT - 30
     page = new_page(browser, PHONE)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walkout.domain.layout import Layout
 from walkout.domain.store import Store
 from walkout.server.db.visits import ShelfEventRow
 
@@ -48,6 +49,7 @@ def stock_by_facing(db: Session, st: Store) -> list[FacingStock]:
                 if k is not None:
                     taken[k] += sign * int(units)
                     break
+    layout = Layout.of(st)
     out = []
     for i, f in enumerate(st.planogram):
         start = f.capacity if f.stock is None else f.stock
@@ -55,7 +57,7 @@ def stock_by_facing(db: Session, st: Store) -> list[FacingStock]:
             FacingStock(
                 sku=f.product,
                 plates=tuple(f.plates),
-                fixture=f.plates[0].split(".")[0],
+                fixture=layout.plate(f.plates[0]).fixture,
                 capacity=f.capacity,
                 units=max(0, start - taken[i]),
             )

@@ -39,9 +39,7 @@ def _routes() -> list[tuple[str, str, Page | None]]:
 
 
 def _url(path: str, store: str) -> str:
-    return re.sub(
-        r"\{[^}]+\}", "0", path.replace("{store}", store).replace("{queue}", "tasks")
-    )
+    return re.sub(r"\{[^}]+\}", "0", path.replace("{store}", store).replace("{queue}", "tasks"))
 
 
 def test_every_page_but_sign_in_names_its_roles() -> None:
@@ -109,7 +107,9 @@ def test_sign_in_sets_an_http_only_cookie_and_lands_on_the_roles_home(web: Web) 
     r = c.post("/web/login", data={"token": web.tokens["device"]})
     assert r.status_code == 401  # a device does not browse
     # back to the page asked for, never off the site
-    r = c.post("/web/login", data={"token": web.tokens["staff"], "next": f"/web/{web.store}/ops/analytics"})
+    r = c.post(
+        "/web/login", data={"token": web.tokens["staff"], "next": f"/web/{web.store}/ops/analytics"}
+    )
     assert r.headers["location"] == f"/web/{web.store}/ops/analytics"
     r = c.post("/web/login", data={"token": web.tokens["staff"], "next": "//evil.example/x"})
     assert r.headers["location"] == f"/web/{web.store}/ops"

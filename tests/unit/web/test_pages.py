@@ -1,0 +1,70 @@
+"""What the pages do, without a browser: a reviewer's pick other than the top
+one settles the receipt as picked; staff claim and close from the floor page
+(htmx gets the fragment back); the analytics count what the server stored."""
+
+from __future__ import annotations
+
+from tests.unit.web.conftest import Web
+from walkout.web.review_data import choices
+
+
+def test_a_pick_other_than_the_top_settles_the_receipt_as_picked(web: Web) -> None:
+    s = web.store
+    c = web.client("reviewer")
+    r = c.post(f"/web/{s}/review/next")
+    task = r.headers["location"].rsplit("/", 1)[1]
+    admin = {"Authorization": f"Bearer {web.tokens['admin']}"}
+    t = c.get(f"/api/stores/{s}/review/tasks/{task}", headers=admin).json()
+    assert t["events"]
+    before = {ln["sku"]: ln["qty"] for ln in t["receipt"]["lines"]}
+    # settle every event as "nobody took it": its units leave this receipt
+    from walkout.server.db.visits import ShelfEventRow
+
+    form = {}
+    removed: dict[str, int] = {}
+    with web.server.session_factory() as db:
+        for e in t["events"]:
+            data = db.get(ShelfEventRow, (s, e)).data
+            cs = choices(data)
+            k = next(i for i, ch in enumerate(cs) if ch.session is None)
+            form[f"ev-{e}"] = str(k)
+            if data["session"] == t["session"] and data["op"] == "take":
+                for sku, n in data["hypotheses"][0]["items"]:
+                    removed[sku] = removed.get(sku, 0) + n
+    r = c.post(f"/web/{s}/review/tasks/{task}/decision", data=form)
+    assert r.status_code == 200 and "is <b>final</b>" in r.text
+    after = c.get(f"/api/stores/{s}/receipts/{t['session']}", headers=admin).json()
+    want = {k: v - removed.get(k, 0) for k, v in before.items() if v - removed.get(k, 0) > 0}
+    assert {ln["sku"]: ln["qty"] for ln in after["lines"]} == want
+    assert after["status"] == "final" and after["decided_by"] == "review"
+    # decided once: a second decision is refused with a page saying why
+    r = c.post(f"/web/{s}/review/tasks/{task}/decision", data=form)
+    assert r.status_code == 409 and "already decided" in r.text
+
+
+def test_staff_claim_and_close_from_the_floor(web: Web) -> None:
+    s = web.store
+    c = web.client("staff")
+    r = c.post(f"/web/{s}/ops/alerts/A-restock-G02/claim", headers={"HX-Request": "true"})
+    assert r.status_code == 200 and 'id="floor"' in r.text and "<html" not in r.text
+    other = web.client("admin")
+    assert other.post(f"/web/{s}/ops/alerts/A-restock-G02/close").status_code == 403
+    r = c.post(f"/web/{s}/ops/alerts/A-restock-G02/close", data={"note": "filled up"})
+    assert r.status_code == 303
+    page = c.get(f"/web/{s}/ops").text
+    assert "filled up" in page and 'id="alerts-A-restock-G02"' not in page
+
+
+def test_analytics_count_what_the_server_stored(web: Web) -> None:
+    from walkout.web.analytics import figures
+
+    st = web.server.stores[web.store]
+    with web.server.session_factory() as db:
+        f = figures(db, st)
+    assert f.visits >= 6 and f.receipts >= 4
+    assert f.review_rate is not None and 0 < f.review_rate < 1  # 2 of 6 went to review
+    assert sum(v for _, v in f.basket_sizes) == f.receipts
+    assert f.revenue == round(sum(v for _, v in f.sales_by_hour) * 100)
+    assert f.top_sellers and f.latency_p50_s is not None and f.latency_p50_s >= 0
+    html = web.client("staff").get(f"/web/{web.store}/ops/analytics").text
+    assert html.count('class="plot"') >= 6
