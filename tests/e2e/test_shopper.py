@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from tests.e2e.conftest import PHONE, SHIFT, Site, new_page, no_horizontal_scroll, shot
 from tests.fixtures.fusion_script import EPOCH, Move, Person, Reach, Script, front_of, stand
@@ -131,7 +132,7 @@ def test_enter_take_leave_receipt_dispute(site: Site, browser: object) -> None:
     page.goto(f"{site.url}/web/{site.mini}/shop/privacy")
     with page.expect_download() as dl:
         page.click("#export")
-    data = json.loads(open(dl.value.path()).read())
+    data = json.loads(Path(dl.value.path()).read_text())
     assert data["format"] == "walkout-account-export/1"
     assert data["account"]["email"] == "ada@example.com" and len(data["receipts"]) == 1
     shot(page, "shopper-privacy-375")

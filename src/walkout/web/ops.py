@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from walkout.domain.layout import Layout
 from walkout.server.api import staff as staff_api
 from walkout.server.api import store_settings
 from walkout.server.auth.principal import Principal, Role
 from walkout.web import svg
 from walkout.web.analytics import figures
 from walkout.web.auth import Page
+from walkout.web.layouts import layout_of
 from walkout.web.render import clock, page
 from walkout.web.stock import stock_by_facing
 
@@ -57,7 +57,7 @@ def people_in_store(request: Request, store: str) -> list[tuple[float, float]]:
 def _floor(request: Request, store: str, who: Principal) -> dict[str, Any]:
     srv = _srv(request)
     st = srv.stores[store]
-    layout = Layout.of(st)
+    layout = layout_of(st)
     with srv.bus.uow() as uow:
         stock = stock_by_facing(uow.db, st)
         tasks = staff_api.list_items(store, "tasks", uow, who, status=None, limit=200)

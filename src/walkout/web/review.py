@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from walkout.domain.layout import Layout
 from walkout.server.api import review as api
 from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.queues import ReviewTaskRow
@@ -20,6 +19,7 @@ from walkout.server.service.outputs import receipt_lines
 from walkout.server.service.review import DecidedLine, Decision, EventLabel
 from walkout.web import svg
 from walkout.web.auth import Page
+from walkout.web.layouts import layout_of
 from walkout.web.render import page
 from walkout.web.review_data import choices, lines_after, queue, reviewer_stats
 
@@ -87,7 +87,7 @@ def _evidence(
     """Each event of the task with its plots and choices, ready for the template."""
     srv = _srv(request)
     st = srv.stores[store]
-    layout = Layout.of(st)
+    layout = layout_of(st)
     products = {p.sku: p for p in st.catalogue}
     out = []
     with srv.bus.uow() as uow:

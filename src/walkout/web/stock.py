@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from walkout.domain.layout import Layout
 from walkout.domain.store import Store
 from walkout.server.db.visits import ShelfEventRow
+from walkout.web.layouts import layout_of
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def stock_by_facing(db: Session, st: Store) -> list[FacingStock]:
                 if k is not None:
                     taken[k] += sign * int(units)
                     break
-    layout = Layout.of(st)
+    layout = layout_of(st)
     out = []
     for i, f in enumerate(st.planogram):
         start = f.capacity if f.stock is None else f.stock
