@@ -83,9 +83,10 @@ def _people(emb: EmbeddedServer, store: str) -> dict[str, str]:
 
 def _pages(store: str, tok: dict[str, str], admin: httpx.Client) -> list[tuple[str, str, str]]:
     """(role, name, path) of every page."""
-    tasks = admin.get(f"/api/stores/{store}/review/tasks").json() or admin.get(
-        f"/api/stores/{store}/review/tasks", params={"status": "decided"}
-    ).json()
+    tasks = (
+        admin.get(f"/api/stores/{store}/review/tasks").json()
+        or admin.get(f"/api/stores/{store}/review/tasks", params={"status": "decided"}).json()
+    )
     task = tasks[0]["id"] if tasks else None
     out = [
         ("shopper", "shop", f"/web/{store}/shop"),
@@ -215,9 +216,8 @@ def main() -> None:
             end = _time_pages(emb.url, pages, tok, a.repeat)
             feeder.close()
             admin.close()
-    print(
-        f"\n{n_rec} receipts at the end of the day; {a.repeat} loads a page, wall time client side"
-    )
+    print(f"\n{n_rec} receipts at the end of the day, {n_rev} waiting for review")
+    print(f"{a.repeat} loads a page, wall time client side")
     print("\n| page | mid-stream median | worst | end of day median | worst | size |")
     print("|---|---|---|---|---|---|")
     worst = 0.0

@@ -203,7 +203,7 @@ def demo(
             timeout=30,
         )
         console.print(
-            f"The store server runs at [bold]{emb.url}[/] (API and its docs: {emb.url}/docs, "
+            f"The store server runs at [bold]{emb.url}[/] (pages: {emb.url}/web/login; API and its docs: {emb.url}/docs, "
             f"metrics: {emb.url}/metrics; admin token [bold]{settings.admin_token}[/]).\n",
             highlight=False,
         )
