@@ -12,7 +12,7 @@ Two stores on one server:
 
 The server's clock is held by the test (the twin's and the script's times), so
 entry codes, holds and leases run on store time. Screenshots go to
-``tests/e2e/artifacts/`` (``WALKOUT_E2E_ARTIFACTS`` to move them)."""
+``test-artifacts/e2e/`` (ignored by git; ``WALKOUT_E2E_ARTIFACTS`` moves them)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ from walkout.storefile import store_to_yaml
 from walkout.web import mount
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("WALKOUT_E2E_ARTIFACTS", Path(__file__).parent / "artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("WALKOUT_E2E_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts" / "e2e")
+)
 SHIFT = 1000.0  # the scripted visit happens this long after the twin's stream starts
 PHONE = {"width": 375, "height": 812}
 WIDE = {"width": 1440, "height": 900}
