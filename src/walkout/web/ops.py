@@ -164,7 +164,7 @@ def analytics(request: Request, store: str, who: Viewer) -> HTMLResponse:
             [("engine", f.latency_engine), ("review", f.latency_review)],
             x_fmt=t_fmt,
             zero_y=True,
-            y_fmt=lambda v: f"{v:.0f}s",
+            y_fmt=lambda v: f"{svg.num(v)}s",
             title="receipt after exit (s)",
         ),
     }

@@ -26,7 +26,7 @@ def _nice(lo: float, hi: float, n: int = 4) -> list[float]:
     return [float(v) for v in np.arange(start, hi + step * 1e-9, step)]
 
 
-def _num(v: float) -> str:
+def num(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.3g}"
 
 
@@ -34,14 +34,15 @@ def line_plot(
     series: Sequence[tuple[str, Sequence[Point]]],
     width: int = 640,
     height: int = 220,
-    x_fmt: Callable[[float], str] = _num,
-    y_fmt: Callable[[float], str] = _num,
+    x_fmt: Callable[[float], str] = num,
+    y_fmt: Callable[[float], str] = num,
     y_label: str = "",
     spans: Sequence[tuple[float, float]] = (),
     zero_y: bool = False,
     title: str = "",
 ) -> str:
     """Lines (label, [(x, y)]) on shared axes; ``spans`` are shaded x ranges (an event)."""
+    series = [(label, sorted(s)) for label, s in series]  # lines run left to right
     pts = [p for _, s in series for p in s]
     if not pts:
         return _empty(width, height, title or "no data yet")
@@ -105,7 +106,7 @@ def bar_chart(
     bars: Sequence[tuple[str, float]],
     width: int = 640,
     height: int = 220,
-    y_fmt: Callable[[float], str] = _num,
+    y_fmt: Callable[[float], str] = num,
     title: str = "",
     highlight: Callable[[str], bool] | None = None,
 ) -> str:
@@ -141,7 +142,7 @@ def bar_chart(
 
 
 def hbar_chart(
-    bars: Sequence[tuple[str, float]], width: int = 640, y_fmt: Callable[[float], str] = _num
+    bars: Sequence[tuple[str, float]], width: int = 640, y_fmt: Callable[[float], str] = num
 ) -> str:
     """Horizontal bars with their labels on the left (top sellers)."""
     if not bars:
