@@ -106,8 +106,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    """Chromium for one test. Playwright's sync API holds an event loop on the
+    thread while it runs, so it must not outlive the test (other tests in the
+    same worker call asyncio.run)."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
