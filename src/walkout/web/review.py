@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from walkout.server.api import disputes as disputes_api
 from walkout.server.api import review as api
 from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.queues import ReviewTaskRow
@@ -181,7 +182,7 @@ def task_page(request: Request, store: str, task: str, who: Reviewer) -> HTMLRes
         task=view,
         events=_evidence(request, store, *parts) if parts else [],
         mine=mine,
-        names={p.sku: p.name for p in srv.stores[store].catalogue},
+        names=_names(request, store),
         tab="task",
     )
 
@@ -245,6 +246,64 @@ async def decide(request: Request, store: str, task: str, who: Reviewer) -> Resp
         who=who,
         task=task,
         receipt=out["receipt"],
-        names={p.sku: p.name for p in srv.stores[store].catalogue},
+        names=_names(request, store),
         tab="task",
     )
+
+
+@router.get("/web/{store}/review/disputes", response_class=HTMLResponse)
+def disputes_page(request: Request, store: str, who: Reviewer, done: str = "") -> HTMLResponse:
+    """Disputes above the store's auto-refund limit, waiting for a reviewer."""
+    waiting = disputes_api.list_disputes(store, request, who, status="review", limit=200)
+    decided = None
+    if done:
+        decided = disputes_api.get_dispute(store, done, request, who)
+    return page(
+        request,
+        "review_disputes.html",
+        store=store,
+        who=who,
+        disputes=waiting,
+        decided=decided,
+        names=_names(request, store),
+        tab="disputes",
+    )
+
+
+@router.get("/web/{store}/review/disputes/{dispute}", response_class=HTMLResponse)
+def dispute_page(request: Request, store: str, dispute: str, who: Reviewer) -> HTMLResponse:
+    """The dispute with the shelf events behind its line (what the engine saw)."""
+    d = disputes_api.get_dispute(store, dispute, request, who)
+    return page(
+        request,
+        "review_dispute.html",
+        store=store,
+        who=who,
+        d=d,
+        names=_names(request, store),
+        tab="disputes",
+    )
+
+
+@router.post("/web/{store}/review/disputes/{dispute}/decision")
+def decide_dispute(
+    request: Request,
+    store: str,
+    dispute: str,
+    who: Reviewer,
+    accept: Annotated[bool, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Accept (refund) or reject, with a note the shopper sees."""
+    disputes_api.decide_dispute(
+        store,
+        dispute,
+        disputes_api.DisputeDecision(accept=accept, note=note or None),
+        request,
+        who,
+    )
+    return RedirectResponse(f"/web/{store}/review/disputes?done={dispute}", status_code=303)
+
+
+def _names(request: Request, store: str) -> dict[str, str]:
+    return {p.sku: p.name for p in _srv(request).stores[store].catalogue}

@@ -68,3 +68,50 @@ def test_analytics_count_what_the_server_stored(web: Web) -> None:
     assert f.top_sellers and f.latency_p50_s is not None and f.latency_p50_s >= 0
     html = web.client("staff").get(f"/web/{web.store}/ops/analytics").text
     assert html.count('class="plot"') >= 6
+
+
+def test_a_dispute_above_the_limit_is_decided_on_the_review_pages(web: Web) -> None:
+    from tests.unit.server.payments.conftest import final_receipt
+
+    s = web.store
+    shopper = web.client()
+    r = shopper.post(f"/web/{s}/signup", data={"email": "grace@example.com"})
+    assert r.status_code == 303 and r.headers["location"] == f"/web/{s}/shop"
+    assert (
+        shopper.post(f"/web/{s}/shop/cards", data={"payment_method": "pm_card_visa"}).status_code
+        == 303
+    )
+    tok = shopper.cookies.get("walkout_token")
+    me = shopper.get(f"/api/stores/{s}/me", headers={"Authorization": f"Bearer {tok}"}).json()
+    admin = {"Authorization": f"Bearer {web.tokens['admin']}"}
+    shopper.put(f"/api/stores/{s}/policy", json={"dispute_auto_refund_max": 0}, headers=admin)
+    sku = web.server.stores[s].catalogue[0].sku
+    ctx = web.server.payments.ctx
+    final_receipt(ctx, s, me["id"], "S900001", [(sku, 2)], web.clock.t - 60)
+    web.server.payments.worker.run_once()
+    r = shopper.post(
+        f"/web/{s}/shop/receipts/S900001/lines/0/dispute", data={"qty": "1", "reason": "one only"}
+    )
+    assert r.status_code == 303
+    page = shopper.get(r.headers["location"]).text
+    assert "Sent for review" in page
+
+    reviewer = web.client("reviewer")
+    listing = reviewer.get(f"/web/{s}/review/disputes").text
+    assert "S900001" in listing and "one only" in listing
+    (did,) = [
+        d["id"]
+        for d in shopper.get(f"/api/stores/{s}/disputes", headers=admin).json()
+        if d["session"] == "S900001"
+    ]
+    detail = reviewer.get(f"/web/{s}/review/disputes/{did}").text
+    assert 'id="accept"' in detail
+    r = reviewer.post(
+        f"/web/{s}/review/disputes/{did}/decision", data={"accept": "true", "note": "camera agrees"}
+    )
+    assert r.status_code == 303
+    done = reviewer.get(r.headers["location"]).text
+    assert f"Dispute {did}: refund" in done and "camera agrees" in done
+    assert "S900001" not in done.split("<table", 1)[1]  # no longer waiting
+    shown = shopper.get(f"/web/{s}/shop/receipts/S900001").text
+    assert "camera agrees" in shown
