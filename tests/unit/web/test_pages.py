@@ -115,3 +115,23 @@ def test_a_dispute_above_the_limit_is_decided_on_the_review_pages(web: Web) -> N
     assert "S900001" not in done.split("<table", 1)[1]  # no longer waiting
     shown = shopper.get(f"/web/{s}/shop/receipts/S900001").text
     assert "camera agrees" in shown
+
+
+def test_the_floor_shows_people_the_tracker_sees_now_and_nobody_else() -> None:
+    from types import SimpleNamespace as NS
+
+    import numpy as np
+
+    from walkout.fusion.tracks import Track, TrackBuffer
+    from walkout.web.ops import people_in_store
+
+    buf = TrackBuffer()
+    buf.latest_t = 100.0
+    seen = (("a", 99.8, (2.0, 3.0)), ("b", 100.0, (4.0, 1.0)), ("gone", 90.0, (1.0, 1.0)))
+    for tid, last_t, xy in seen:
+        buf.tracks[tid] = Track(tid, 50.0, np.zeros(2), last_t=last_t, last_xy=np.array(xy))
+    workers = {"s": NS(engine=NS(tracks=buf)), "cold": NS(engine=None)}
+    request = NS(app=NS(state=NS(server=NS(workers=workers))))
+    assert sorted(people_in_store(request, "s")) == [(2.0, 3.0), (4.0, 1.0)]  # type: ignore[arg-type]
+    assert people_in_store(request, "cold") == []  # type: ignore[arg-type]
+    assert people_in_store(request, "nowhere") == []  # type: ignore[arg-type]
