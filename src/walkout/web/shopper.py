@@ -26,7 +26,8 @@ router = APIRouter(include_in_schema=False)
 Shopper = Annotated[Principal, Depends(Page(Role.SHOPPER))]
 TEST_CARDS = [
     ("pm_card_visa", "Visa •••• 4242 (test card)"),
-    ("pm_card_visa_chargeDeclined", "Visa •••• 0002 (declined at once)"),
+    ("pm_card_chargeCustomerFail", "Visa •••• 0341 (declined when charged)"),
+    ("pm_card_visa_chargeDeclined", "Visa •••• 0002 (refused when added)"),
 ]
 
 
@@ -252,6 +253,18 @@ def dispute(
     return RedirectResponse(  # type: ignore[return-value]
         f"/web/{store}/shop/receipts/{session}?opened={d.id}", status_code=303
     )
+
+
+@router.post("/web/{store}/shop/receipts/{session}/pay", response_class=HTMLResponse)
+def pay(request: Request, store: str, session: str, who: Shopper) -> Response:
+    """An unpaid (declined) receipt, paid again with the account's current card."""
+    try:
+        payments.settle(store, session, request, who)
+    except HTTPException as e:
+        if e.status_code != 409:
+            raise
+        return _receipt_page(request, store, session, who, pay_error=e.detail)
+    return RedirectResponse(f"/web/{store}/shop/receipts/{session}", status_code=303)
 
 
 @router.get("/web/{store}/shop/privacy", response_class=HTMLResponse)

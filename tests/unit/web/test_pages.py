@@ -135,3 +135,28 @@ def test_the_floor_shows_people_the_tracker_sees_now_and_nobody_else() -> None:
     assert sorted(people_in_store(request, "s")) == [(2.0, 3.0), (4.0, 1.0)]  # type: ignore[arg-type]
     assert people_in_store(request, "cold") == []  # type: ignore[arg-type]
     assert people_in_store(request, "nowhere") == []  # type: ignore[arg-type]
+
+
+def test_a_declined_receipt_is_paid_again_from_its_page(web: Web) -> None:
+    from tests.unit.server.payments.conftest import final_receipt
+
+    s = web.store
+    shopper = web.client()
+    shopper.post(f"/web/{s}/signup", data={})
+    shopper.post(f"/web/{s}/shop/cards", data={"payment_method": "pm_card_chargeCustomerFail"})
+    tok = shopper.cookies.get("walkout_token")
+    me = shopper.get(f"/api/stores/{s}/me", headers={"Authorization": f"Bearer {tok}"}).json()
+    sku = web.server.stores[s].catalogue[0].sku
+    final_receipt(web.server.payments.ctx, s, me["id"], "S900002", [(sku, 1)], web.clock.t - 60)
+    web.server.payments.worker.run_once()
+    page = shopper.get(f"/web/{s}/shop/receipts/S900002").text
+    assert 'id="unpaid"' in page
+    assert "unpaid receipt" in shopper.get(f"/web/{s}/shop").text  # the gate would refuse
+    shopper.post(f"/web/{s}/shop/cards", data={"payment_method": "pm_card_visa"})
+    r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")
+    assert r.status_code == 303
+    web.server.payments.worker.run_once()
+    page = shopper.get(f"/web/{s}/shop/receipts/S900002").text
+    assert 'id="unpaid"' not in page and "succeeded" in page
+    r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")  # nothing owed now
+    assert r.status_code == 200 and 'role="alert"' in r.text
