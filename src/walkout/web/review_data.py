@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walkout.server.db.payments import DisputeRow
 from walkout.server.db.queues import ReviewDecisionRow, ReviewTaskRow
 from walkout.server.db.system import TokenRow
 from walkout.server.db.visits import CredentialRow, ReceiptRow
@@ -118,17 +119,26 @@ class ReviewerStats:
     per_hour: float | None
     median_gap_s: float | None
     agree_engine: float | None
+    refunded_after: int
 
 
 def reviewer_stats(db: Session, store: str) -> list[ReviewerStats]:
     """Per reviewer: decisions, throughput (decisions an hour over their active
-    span, and the median time between consecutive decisions), and agreement
-    with the engine (the share of decisions that kept the engine's lines)."""
+    span, and the median time between consecutive decisions), agreement with
+    the engine (the share of decisions that kept the engine's lines), and how
+    many of their receipts a shopper's dispute later had refunded."""
     rows = list(
         db.scalars(
             select(ReviewDecisionRow)
             .where(ReviewDecisionRow.store_id == store)
             .order_by(ReviewDecisionRow.decided_at)
+        )
+    )
+    refunded = set(
+        db.scalars(
+            select(DisputeRow.session).where(
+                DisputeRow.store_id == store, DisputeRow.status.in_(("refunded", "refunding"))
+            )
         )
     )
     by: dict[str, list[ReviewDecisionRow]] = {}
@@ -153,6 +163,7 @@ def reviewer_stats(db: Session, store: str) -> list[ReviewerStats]:
                 per_hour=len(rs) / span_h if span_h > 0 else None,
                 median_gap_s=statistics.median(gaps) if gaps else None,
                 agree_engine=sum(agree) / len(agree) if agree else None,
+                refunded_after=sum(r.session in refunded for r in rs if r.session),
             )
         )
     return out

@@ -17,24 +17,32 @@ def test_a_pick_other_than_the_top_settles_the_receipt_as_picked(web: Web) -> No
     t = c.get(f"/api/stores/{s}/review/tasks/{task}", headers=admin).json()
     assert t["events"]
     before = {ln["sku"]: ln["qty"] for ln in t["receipt"]["lines"]}
-    # settle every event as "nobody took it": its units leave this receipt
+    # settle each event the other way from the engine: an event it gave to this
+    # visit was nobody's; an event it gave to someone else was this visit's
     from walkout.server.db.visits import ShelfEventRow
 
     form = {}
-    removed: dict[str, int] = {}
+    want = dict(before)
     with web.server.session_factory() as db:
         for e in t["events"]:
             data = db.get(ShelfEventRow, (s, e)).data
             cs = choices(data)
-            k = next(i for i, ch in enumerate(cs) if ch.session is None)
+            mine = data["session"] == t["session"]
+            top = cs[0].items
+            k = next(
+                i
+                for i, ch in enumerate(cs)
+                if ch.items == top and ch.session == (None if mine else t["session"])
+            )
             form[f"ev-{e}"] = str(k)
-            if data["session"] == t["session"] and data["op"] == "take":
-                for sku, n in data["hypotheses"][0]["items"]:
-                    removed[sku] = removed.get(sku, 0) + n
+            sign = (1 if data["op"] == "take" else -1) * (-1 if mine else 1)
+            for sku, n in top:
+                want[sku] = want.get(sku, 0) + sign * n
+    want = {k: v for k, v in want.items() if v > 0}
+    assert want != before
     r = c.post(f"/web/{s}/review/tasks/{task}/decision", data=form)
     assert r.status_code == 200 and "is <b>final</b>" in r.text
     after = c.get(f"/api/stores/{s}/receipts/{t['session']}", headers=admin).json()
-    want = {k: v - removed.get(k, 0) for k, v in before.items() if v - removed.get(k, 0) > 0}
     assert {ln["sku"]: ln["qty"] for ln in after["lines"]} == want
     assert after["status"] == "final" and after["decided_by"] == "review"
     # decided once: a second decision is refused with a page saying why
@@ -160,3 +168,18 @@ def test_a_declined_receipt_is_paid_again_from_its_page(web: Web) -> None:
     assert 'id="unpaid"' not in page and "succeeded" in page
     r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")  # nothing owed now
     assert r.status_code == 200 and 'role="alert"' in r.text
+
+
+def test_reviewer_statistics(web: Web) -> None:
+    from walkout.web.review_data import line_counts, reviewer_stats
+
+    with web.server.session_factory() as db:
+        stats = reviewer_stats(db, web.store)
+    (mine,) = [x for x in stats if x.name == "reviewer"]
+    assert mine.decisions == 1  # the first test's decision
+    admin = {"Authorization": f"Bearer {web.tokens['admin']}"}
+    (ex,) = web.client().get(f"/api/stores/{web.store}/review/examples", headers=admin).json()
+    kept = line_counts(ex["lines"]) == line_counts(ex["engine_lines"])
+    assert not kept and mine.agree_engine == 0.0  # it settled every event the other way
+    assert mine.refunded_after == 0
+    assert mine.per_hour is None  # one decision: no span yet
