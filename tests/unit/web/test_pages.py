@@ -5,7 +5,7 @@ one settles the receipt as picked; staff claim and close from the floor page
 from __future__ import annotations
 
 from tests.unit.web.conftest import Web
-from walkout.web.review_data import choices
+from walkout.web.review_data import choices, line_counts, reviewer_stats
 
 
 def test_a_pick_other_than_the_top_settles_the_receipt_as_picked(web: Web) -> None:
@@ -48,6 +48,14 @@ def test_a_pick_other_than_the_top_settles_the_receipt_as_picked(web: Web) -> No
     # decided once: a second decision is refused with a page saying why
     r = c.post(f"/web/{s}/review/tasks/{task}/decision", data=form)
     assert r.status_code == 409 and "already decided" in r.text
+    # the reviewer's statistics count it, against the engine
+    with web.server.session_factory() as db:
+        (mine,) = [x for x in reviewer_stats(db, s) if x.name == "reviewer"]
+    assert mine.decisions == 1 and mine.agree_engine == 0.0  # settled the other way
+    assert mine.refunded_after == 0 and mine.per_hour is None  # one decision: no span yet
+    (ex,) = c.get(f"/api/stores/{s}/review/examples", headers=admin).json()
+    assert ex["task"] == task and line_counts(ex["lines"]) == want
+    assert set(ex["events"]) == set(t["events"])  # each event labelled
 
 
 def test_staff_claim_and_close_from_the_floor(web: Web) -> None:
@@ -168,18 +176,3 @@ def test_a_declined_receipt_is_paid_again_from_its_page(web: Web) -> None:
     assert 'id="unpaid"' not in page and "succeeded" in page
     r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")  # nothing owed now
     assert r.status_code == 200 and 'role="alert"' in r.text
-
-
-def test_reviewer_statistics(web: Web) -> None:
-    from walkout.web.review_data import line_counts, reviewer_stats
-
-    with web.server.session_factory() as db:
-        stats = reviewer_stats(db, web.store)
-    (mine,) = [x for x in stats if x.name == "reviewer"]
-    assert mine.decisions == 1  # the first test's decision
-    admin = {"Authorization": f"Bearer {web.tokens['admin']}"}
-    (ex,) = web.client().get(f"/api/stores/{web.store}/review/examples", headers=admin).json()
-    kept = line_counts(ex["lines"]) == line_counts(ex["engine_lines"])
-    assert not kept and mine.agree_engine == 0.0  # it settled every event the other way
-    assert mine.refunded_after == 0
-    assert mine.per_hour is None  # one decision: no span yet
