@@ -1,5 +1,6 @@
-"""The review queue puts a shopper waiting for their receipt before older work
-that nobody waits for."""
+"""The review console's pages: the queue puts a shopper waiting for their
+receipt before older work nobody waits for; a task shows product images
+where the catalogue has them."""
 
 from __future__ import annotations
 
@@ -23,3 +24,22 @@ def test_a_waiting_shopper_comes_before_older_tasks(web: Web) -> None:
     assert [q.shopper_waiting for q in after] == [True, False]
     html = web.client("reviewer").get(f"/web/{web.store}/review").text
     assert html.index(before[1].task.id) < html.index(before[0].task.id)
+
+
+def test_a_task_shows_the_product_images_the_catalogue_has(web: Web) -> None:
+    srv = web.server
+    st = srv.stores[web.store]
+    with srv.session_factory() as db:
+        (item, *_) = queue(db, web.store)
+    c = web.client("reviewer")
+    page = c.get(f"/web/{web.store}/review/tasks/{item.task.id}").text
+    assert "<img" not in page  # the built-in catalogue has no images
+    pictured = [
+        p.model_copy(update={"image": f"https://img.example/{p.sku}.png"}) for p in st.catalogue
+    ]
+    srv.stores[web.store] = st.model_copy(update={"catalogue": pictured})
+    try:
+        page = c.get(f"/web/{web.store}/review/tasks/{item.task.id}").text
+    finally:
+        srv.stores[web.store] = st
+    assert '<img src="https://img.example/' in page
