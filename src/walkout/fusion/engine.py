@@ -78,9 +78,11 @@ class Engine:
         self.plan = LivePlanogram(self.layout)
         self.products = store.products
         #: a misplaced unit of the store's lightest product must be seen on any shelf
-        self._cap_g = min(
-            [self.cfg.event_cap_g]
-            + [self.cfg.event_store_share * p.weight_g for p in self.products.values()]
+        #: (but real catalogues list some products at a gram or less: not below event_cap_min_g)
+        lightest = min((p.weight_g for p in self.products.values()), default=np.inf)
+        self._cap_g = max(
+            self.cfg.event_cap_min_g,
+            min(self.cfg.event_cap_g, self.cfg.event_store_share * lightest),
         )
         self.detectors: dict[str, DeviceDetector] = {}
         self.changes: list[PlateChange] = []

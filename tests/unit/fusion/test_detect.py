@@ -241,3 +241,20 @@ def test_the_engine_makes_one_event_of_a_unit_across_two_plates(
     assert ev.delta_g == pytest.approx(-435.2, abs=2)
     assert EPOCH + 6.2 - 0.05 <= ev.t_start <= EPOCH + 6.3
     assert ev.session == out.session_of_track("a1") and not ev.review
+
+
+def test_a_unit_of_the_lightest_product_counts_on_the_heaviest_shelf(store: Store) -> None:
+    """Grams an event needs: a share of the lightest product there, but never so many that
+    a misplaced unit of the store's lightest product (81 g here) goes unseen on a shelf of
+    355 g bottles; and never under 25 g for that, whatever a catalogue lists (the NanoStore's
+    has 0.2 g products, and its real plates move by 16 g without anyone taking anything)."""
+    from walkout.fusion.engine import Engine
+
+    lightest = min(p.weight_g for p in store.products.values())
+    bottles = ["G1.1.3", "G1.1.4"]  # P002, 355 g
+    assert Engine(store)._min_g(bottles) == pytest.approx(0.6 * lightest)
+    data = store.model_dump()
+    data["catalogue"].append({**data["catalogue"][0], "sku": "FEATHER", "weight_g": 0.2})
+    data["catalogue"][-1]["gtin"] = None
+    odd = Store.model_validate(data)
+    assert Engine(odd)._min_g(bottles) == pytest.approx(25.0)
