@@ -62,7 +62,7 @@ from walkout.fusion.tracks import HANDS, NECK, TrackBuffer
 
 ENGINE_VERSION = 2
 NO_TRACKER_WAIT_S = 2.0  # with no tracker in the log, decide this long after a change
-EXIT_CHECK_S = 0.5
+EXIT_CHECK_S = 0.2
 PHANTOM_S = 60.0  # unexplained weight is remembered this long
 REACH_M = 1.0  # a hand (or body) further than this from a plate had nothing to do with it
 REACH_BEFORE_S = 1.0
