@@ -236,6 +236,14 @@ class DeviceDetector:
         self.recent_means.append(mean)
         return out
 
+    def holding(self, plate_idx: int, grams: float) -> bool:
+        """Is a plate that woke still, over the last second's batch means, within
+        ``grams`` of its level before (a shelf someone shakes, not a unit gone)?"""
+        if len(self.recent_means) < self.recent_means.maxlen:  # type: ignore[operator]
+            return False
+        recent = [m[plate_idx] for m in self.recent_means]
+        return bool(max(abs(x - self.pre[plate_idx]) for x in recent) < grams)
+
     def busy_since(self, plate_idx: int) -> float | None:
         """When the plate woke, if it is still moving."""
         return float(self.t0[plate_idx]) if self.active[plate_idx] else None

@@ -785,7 +785,10 @@ class Engine:
             if not det.active.any():
                 continue
             for j in np.nonzero(det.active & (det.t0 < t_exit))[0]:
-                if self._reached(mine, [det.plates[j]], float(det.t0[j]), self.now):
+                plate = det.plates[j]
+                if det.holding(j, self._min_g([plate])):
+                    continue  # shaken, but its level has stayed where it was: nothing left it
+                if self._reached(mine, [plate], float(det.t0[j]), self.now):
                     return True
         return False
 
