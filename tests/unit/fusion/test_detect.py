@@ -258,3 +258,21 @@ def test_a_unit_of_the_lightest_product_counts_on_the_heaviest_shelf(store: Stor
     data["catalogue"][-1]["gtin"] = None
     odd = Store.model_validate(data)
     assert Engine(odd)._min_g(bottles) == pytest.approx(25.0)
+
+
+def test_a_shaken_plate_is_holding_its_level_and_a_lifted_one_is_not() -> None:
+    """A leaving shopper's receipt waits for plates they touched that are still moving,
+    but not for one that is only shaken (someone leaning on the freezer): its level holds."""
+    rng = np.random.default_rng(12)
+    det = DeviceDetector(list(PLATES), EngineConfig())
+    for k in range(40):  # 8 s: quiet, then plate 0 shaken (sd 20 g), plate 1 lifted 400 g (sd 40 g)
+        ts = k * BATCH / RATE + np.arange(BATCH) / RATE
+        g = np.tile(1000.0 + 50 * np.arange(len(PLATES)), (BATCH, 1))
+        g += rng.normal(0.0, 0.6, g.shape)
+        if ts[0] >= 4.0:
+            g[:, 0] += rng.normal(0.0, 20.0, BATCH)
+            g[:, 1] += -400.0 + rng.normal(0.0, 40.0, BATCH)  # shaken harder: never calm
+        det.feed(T0 + ts[0], RATE, g)
+    assert det.active[0] and det.active[1]
+    assert det.holding(0, 25.0)
+    assert not det.holding(1, 25.0)
