@@ -20,8 +20,11 @@ from walkout.operations.config import OpsConfig
 
 BUFFER_S = 15.0
 AFTER_S = 4.0  # frames wanted after the event's end before judging it
-BODY_M = 0.28  # a hand this close (floor distance) to the neck is at the body
-RISE_MAX_M = 0.16  # higher than this above the other hand: held up to look, not hidden
+BODY_M = 0.3  # a hand this close (floor distance) to the neck is at the body
+RISE_MAX_M = 0.14  # higher than this above the other hand: held up to look, not hidden
+SHELF_M = 0.2  # the hand has left the shelf front by this much
+STILL_M = 0.06  # and is held (sd of its position over the window)
+DROP_M = 0.04  # then lowered by this much within 2.5 s
 
 
 @dataclass
@@ -112,21 +115,23 @@ class Concealment:
         best = None
         for i in range(0, len(ts) - k):
             sl = slice(i, i + k)
-            if ts[i + k - 1] - ts[i] > self.cfg.conceal_hold_s * 1.6:
-                continue  # a gap in the track
+            if ts[i] < c.t1 - 1.0 or ts[i + k - 1] - ts[i] > self.cfg.conceal_hold_s * 1.6:
+                continue  # still at the shelf, or a gap in the track
+            if float(np.min(np.linalg.norm(take[sl] - c.at, axis=1))) < SHELF_M:
+                continue
+            if float(np.max(np.std(take[sl], axis=0))) > STILL_M:
+                continue
             r = float(np.median(rise[sl]))
-            if (
+            if not (
                 self.cfg.conceal_rise_m <= r <= RISE_MAX_M
                 and float(np.median(d_take[sl])) < BODY_M
                 and float(np.median(d_other[sl])) < BODY_M
             ):
-                later = (ts > ts[i + k - 1] + 0.4) & (ts < ts[i + k - 1] + 2.5)
-                if (
-                    later.sum() >= 5
-                    and float(np.median(rise[later])) < r - self.cfg.conceal_rise_m * 0.6
-                ):
-                    best = {"rise_m": round(r, 3), "t_hold": round(float(ts[i]), 2)}
-                    break
+                continue
+            later = (ts > ts[i + k - 1] + 0.4) & (ts < ts[i + k - 1] + 2.5)
+            if later.sum() >= 5 and r - float(np.median(rise[later])) >= DROP_M:
+                best = {"rise_m": round(r, 3), "t_hold": round(float(ts[i]), 2)}
+                break
         if best is None:
             return None
         return {"event": c.event, "track": c.track, "session": c.session, **best}

@@ -38,22 +38,24 @@ BASELINE_BLOCKS = 12
 
 
 @dataclass
-class _Plate:
-    last_valid: float
-    stuck_value: float | None = None
-    stuck_since: float | None = None
-    medians: deque[float] = field(default_factory=lambda: deque(maxlen=16))
-    noise_first: list[float] = field(default_factory=list)
-    loud: int = 0
-    faults: set[str] = field(default_factory=set)
-
-
-@dataclass
 class _Device:
+    """A controller's plates, judged together: one array entry per plate."""
+
     plates: list[str]
+    t0: float
     buf: list[np.ndarray] = field(default_factory=list)
     block_t0: float | None = None
-    state: list[_Plate] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.plates)
+        self.last_valid = np.full(n, self.t0)
+        self.stuck_value = np.full(n, np.nan)
+        self.stuck_since = np.full(n, np.nan)
+        self.medians: deque[np.ndarray] = deque(maxlen=16)
+        self.noise_first: list[np.ndarray] = []
+        self.base: np.ndarray | None = None
+        self.loud = np.zeros(n, dtype=int)
+        self.faults: set[tuple[int, str]] = set()
 
 
 @dataclass
@@ -199,9 +201,7 @@ class Health:
     def _plates(self, rec: PlateBatch) -> list[OpsItem]:
         d = self.devices.get(rec.device)
         if d is None or d.plates != rec.plates:
-            d = self.devices[rec.device] = _Device(
-                list(rec.plates), state=[_Plate(last_valid=rec.t) for _ in rec.plates]
-            )
+            d = self.devices[rec.device] = _Device(list(rec.plates), rec.t)
         if d.block_t0 is None:
             d.block_t0 = rec.t
         d.buf.append(rec.grams)
@@ -215,81 +215,92 @@ class Health:
 
     def _block(self, dev: str, d: _Device, g: np.ndarray, t0: float, t1: float) -> list[OpsItem]:
         cfg = self.cfg
-        out: list[OpsItem] = []
         nan = np.isnan(g)
-        valid = ~nan.all(axis=0)
+        any_nan = bool(nan.any())
+        valid = ~nan.all(axis=0) if any_nan else np.ones(g.shape[1], dtype=bool)
+        dg = np.abs(np.diff(g, axis=0))
         with np.errstate(all="ignore"):
-            lo, hi = (
-                np.nanmin(np.where(nan, np.inf, g), axis=0),
-                np.nanmax(np.where(nan, -np.inf, g), axis=0),
-            )
-            med = np.nanmedian(g, axis=0) if valid.any() else np.full(g.shape[1], np.nan)
-            dg = np.abs(np.diff(g, axis=0))
-            noise = np.nanmedian(dg, axis=0) * 1.4826 / np.sqrt(2)
-        ratios = []
-        for j, st in enumerate(d.state):
-            if st.noise_first and valid[j] and np.isfinite(noise[j]):
-                ratios.append(noise[j] / max(float(np.median(st.noise_first)), 0.05))
-        calm = float(np.median(ratios)) < 2.0 if ratios else True
-        for j, pid in enumerate(d.plates):
-            st = d.state[j]
-            found: list[tuple[str, str, float]] = []
-            if valid[j]:
-                st.last_valid = t1
-                if "dead" in st.faults:
-                    st.faults.discard("dead")
-                    out.append(
-                        self._alert(
-                            "plate_dead",
-                            f"plate {pid} reads again",
-                            t1,
-                            {"plate": pid, "device": dev},
-                            "info",
-                            True,
-                        )
+            if any_nan:
+                lo = np.min(np.where(nan, np.inf, g), axis=0)
+                hi = np.max(np.where(nan, -np.inf, g), axis=0)
+                med = np.nanmedian(np.where(valid, g, 0.0), axis=0)
+                noise = np.nanmedian(np.where(valid, dg, 0.0), axis=0) * (1.4826 / np.sqrt(2))
+            else:
+                lo, hi = g.min(axis=0), g.max(axis=0)
+                med = np.median(g, axis=0)
+                noise = np.median(dg, axis=0) * (1.4826 / np.sqrt(2))
+        found: list[tuple[int, str, np.ndarray]] = []
+        # dead: nothing read for dead_s
+        d.last_valid[valid] = t1
+        dead = ~valid & (t1 - d.last_valid >= cfg.dead_s)
+        found.append((0, "dead", np.where(dead, d.last_valid, np.nan)))
+        # stuck: the very same value block after block
+        flat = valid & (hi - lo <= 0.0)
+        same = flat & (d.stuck_value == hi)
+        d.stuck_since = np.where(same, d.stuck_since, np.where(flat, t0, np.nan))
+        d.stuck_value = np.where(flat, hi, np.nan)
+        stuck = same & (t1 - d.stuck_since >= cfg.stuck_s)
+        found.append((1, "stuck", np.where(stuck, d.stuck_since, np.nan)))
+        # drifting: the level moving one way, a little every block
+        d.medians.append(np.where(valid, med, np.nan))
+        k = cfg.drift_blocks
+        if len(d.medians) >= k + 1:
+            steps = np.diff(np.array(list(d.medians)[-(k + 1) :]), axis=0)
+            mag = np.abs(steps)
+            with np.errstate(invalid="ignore"):
+                one_way = np.all(steps > 0, axis=0) | np.all(steps < 0, axis=0)
+                drift = (
+                    one_way
+                    & (mag.min(axis=0) >= cfg.drift_min_g)
+                    & (mag.max(axis=0) <= cfg.drift_max_g)
+                )
+            found.append((2, "drift", np.where(drift, t1 - cfg.block_s * k, np.nan)))
+        # noisy: louder than its own first minute while the fixture is calm
+        if d.base is None:
+            d.noise_first.append(noise)
+            if len(d.noise_first) >= BASELINE_BLOCKS:
+                d.base = np.maximum(np.nanmedian(np.array(d.noise_first), axis=0), 0.05)
+        else:
+            with np.errstate(invalid="ignore"):
+                ratio = noise / d.base
+                calm = float(np.nanmedian(ratio)) < 2.0 if valid.any() else True
+                loud = valid & (noise > np.maximum(cfg.noisy_ratio * d.base, cfg.noisy_min_g))
+            d.loud = np.where(loud, d.loud + (1 if calm else 0), 0)
+            found.append((3, "noisy", np.where(d.loud >= cfg.noisy_blocks, t1, np.nan)))
+        out: list[OpsItem] = []
+        for j in np.flatnonzero(valid):
+            if (int(j), "dead") in d.faults:
+                d.faults.discard((int(j), "dead"))
+                pid = d.plates[j]
+                out.append(
+                    self._alert(
+                        "plate_dead",
+                        f"plate {pid} reads again",
+                        t1,
+                        {"plate": pid, "device": dev},
+                        "info",
+                        True,
                     )
-            elif t1 - st.last_valid >= cfg.dead_s:
-                found.append(("dead", "plate_dead", st.last_valid))
-            if valid[j]:
-                if hi[j] - lo[j] <= 0.0:
-                    v = float(hi[j])
-                    if st.stuck_value != v:
-                        st.stuck_value, st.stuck_since = v, t0
-                    elif st.stuck_since is not None and t1 - st.stuck_since >= cfg.stuck_s:
-                        found.append(("stuck", "plate_stuck", st.stuck_since))
-                else:
-                    st.stuck_value = st.stuck_since = None
-                st.medians.append(float(med[j]))
-                m = list(st.medians)[-(cfg.drift_blocks + 1) :]
-                if len(m) == cfg.drift_blocks + 1:
-                    steps = np.diff(m)
-                    mag = np.abs(steps)
-                    if (
-                        (np.all(steps > 0) or np.all(steps < 0))
-                        and mag.min() >= cfg.drift_min_g
-                        and mag.max() <= cfg.drift_max_g
-                    ):
-                        found.append(("drift", "plate_drift", t1 - cfg.block_s * cfg.drift_blocks))
-                if np.isfinite(noise[j]):
-                    if len(st.noise_first) < BASELINE_BLOCKS:
-                        st.noise_first.append(float(noise[j]))
-                    else:
-                        base = max(float(np.median(st.noise_first)), 0.05)
-                        loud = noise[j] > max(cfg.noisy_ratio * base, cfg.noisy_min_g)
-                        st.loud = st.loud + 1 if loud and calm else (st.loud if loud else 0)
-                        if st.loud >= cfg.noisy_blocks:
-                            found.append(("noisy", "plate_noisy", t1))
-            for fault, kind, since in found:
-                if fault in st.faults:
+                )
+        for _, fault, since in found:
+            for j in np.flatnonzero(~np.isnan(since)):
+                key = (int(j), fault)
+                if key in d.faults:
                     continue
-                st.faults.add(fault)
+                d.faults.add(key)
+                pid = d.plates[j]
                 self.faulty.setdefault(pid, fault)
                 out.append(
                     self._alert(
-                        kind,
+                        f"plate_{fault}",
                         f"plate {pid} looks {fault}; its events go to review",
                         t1,
-                        {"plate": pid, "device": dev, "fault": fault, "since": round(since, 3)},
+                        {
+                            "plate": pid,
+                            "device": dev,
+                            "fault": fault,
+                            "since": round(float(since[j]), 3),
+                        },
                         "critical" if fault in ("dead", "stuck") else "warning",
                     )
                 )
