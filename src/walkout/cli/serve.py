@@ -54,7 +54,9 @@ def serve(
     stores = {
         st.id: st for st in (resolve_store(ref) for ref in settings.stores)
     }  # bad input: exit 2
-    server = Server(settings, stores=stores)
+    from walkout.server.worker.ops_adapter import operations_watchers
+
+    server = Server(settings, stores=stores, watchers=operations_watchers)  # issue 5: operations
     app = create_app(server)
     console.print(
         f"[bold]walkout serve[/]: stores {', '.join(settings.stores)} on http://{settings.host}:{settings.port} "

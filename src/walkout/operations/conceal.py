@@ -109,7 +109,7 @@ class Concealment:
         rise = take[:, 2] - other[:, 2]
         d_take = np.linalg.norm(take[:, :2] - nk[:, :2], axis=1)
         d_other = np.linalg.norm(other[:, :2] - nk[:, :2], axis=1)
-        k = max(3, int(round(self.cfg.conceal_hold_s * 15)))
+        k = max(3, round(self.cfg.conceal_hold_s * 15))
         if len(ts) < k + 6:
             return None
         best = None
