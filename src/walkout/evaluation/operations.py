@@ -87,6 +87,7 @@ class OpsScore:
     tailgating: dict[str, Any] = field(default_factory=dict)
     concealment: dict[str, Any] = field(default_factory=dict)
     health: dict[str, Any] = field(default_factory=dict)
+    misplaced_detail: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -124,6 +125,10 @@ def score_operations(
         _match(f_r, t_r, lambda a, b: a.data["sku"] == b.data["sku"]), len(f_r), len(t_r)
     )
     f_m, t_m = _opened(items, "misplaced"), _opened(titems, "misplaced")
+    sc.misplaced_detail = {
+        "found": [(round(x.t, 1), x.data["sku"], x.data["plate"]) for x in f_m],
+        "true": [(round(x.t, 1), x.data["sku"], x.data["plate"]) for x in t_m],
+    }
     sc.misplaced = _pr(
         _match(
             f_m,
@@ -161,6 +166,9 @@ def score_operations(
     hit_s = {cons[a.data["track"]] for a in flags if a.data.get("track") in cons}
     false = [a for a in flags if a.data.get("track") not in cons]
     sc.concealment = _flags(len(set(cons.values())), len(hit_s), len(flags), len(false), n_sess)
+    sc.concealment["flags_detail"] = [
+        {**a.data, "true": a.data.get("track") in cons} for a in flags
+    ]
     sc.health = score_health(truth, alerts)
     return sc
 
@@ -179,7 +187,9 @@ def _flags(n_true: int, hits: int, n_flags: int, n_false: int, n_sess: int) -> d
 
 def score_health(truth: list[Any], alerts: list[Alert]) -> dict[str, Any]:
     faults = [r for r in truth if r.kind == "fault"]
-    health = [a for a in alerts if a.kind in HEALTH_KINDS.values() and not a.cleared]
+    health = [
+        a for a in alerts if a.kind in {*HEALTH_KINDS.values(), "clock_skew"} and not a.cleared
+    ]
     rows = []
     used: set[str] = set()
     for f in faults:
@@ -201,4 +211,10 @@ def score_health(truth: list[Any], alerts: list[Alert]) -> dict[str, Any]:
         if a.id not in used and a.kind != "clock_skew"
     ]
     skews = [a for a in health if a.kind == "clock_skew"]
-    return {"faults": rows, "false_alarms": false, "clock_skew_alerts": len(skews)}
+    return {
+        "faults": rows,
+        "false_alarms": false,
+        "clock_skew_alerts": [
+            {"where": a.data.get("device"), "skew_s": a.data.get("skew_s"), "t": a.t} for a in skews
+        ],
+    }

@@ -34,6 +34,7 @@ from walkout.operations.items import Alert, OpsItem
 
 PERIODIC = ("plates", "tracks", "keypoints")  # kinds a live device sends all the time
 CLOCK_BUCKET_S = 10.0
+CLOCK_MIN_MESSAGES = 20  # sparse devices (recognition cameras, gates) are not judged
 BASELINE_BLOCKS = 12
 
 
@@ -67,6 +68,7 @@ class _Clock:
     history: deque[float] = field(default_factory=lambda: deque(maxlen=7))
     jumped: int = 0
     skewed: bool = False
+    count: int = 0
 
 
 @dataclass
@@ -158,7 +160,9 @@ class Health:
             c = self.clocks[dev] = _Clock(first_t=t)
         b = int(t // CLOCK_BUCKET_S)
         out: list[OpsItem] = []
-        if b != c.bucket and c.bucket >= 0 and np.isfinite(c.bmin):
+        if b != c.bucket and c.bucket >= 0 and c.count < CLOCK_MIN_MESSAGES:
+            c.bmin, c.count = np.inf, 0  # too few messages to see the offset under the delays
+        elif b != c.bucket and c.bucket >= 0 and np.isfinite(c.bmin):
             m = c.bmin
             if c.bucket * CLOCK_BUCKET_S < c.first_t + 60.0:
                 c.baseline = min(c.baseline, m)
@@ -191,9 +195,10 @@ class Health:
                         )
                     )
             c.history.append(m)
-            c.bmin = np.inf
+            c.bmin, c.count = np.inf, 0
         c.bucket = b
         c.bmin = min(c.bmin, off)
+        c.count += 1
         return out
 
     # -- plates ------------------------------------------------------------------------
