@@ -25,6 +25,7 @@ RISE_MAX_M = 0.14  # higher than this above the other hand: held up to look, not
 SHELF_M = 0.2  # the hand has left the shelf front by this much
 STILL_M = 0.06  # and is held (sd of its position over the window)
 DROP_M = 0.04  # then lowered by this much within 2.5 s
+HANDOFF_M = 0.3  # someone else's hand this close to it, then or in the next second: a hand-off
 
 
 @dataclass
@@ -87,16 +88,17 @@ class Concealment:
 
     def _judge(self, c: _Check) -> dict | None:
         rows = [
-            (t, pts[c.track])
+            (t, pts[c.track], pts)
             for t, pts in self.frames
             if c.track in pts and c.t0 - 1.5 <= t <= c.t1 + AFTER_S
         ]
         if len(rows) < 20:
             return None
-        ts = np.array([t for t, _ in rows])
-        lh = np.array([r[0][:3] for _, r in rows])
-        rh = np.array([r[1][:3] for _, r in rows])
-        nk = np.array([r[2][:3] for _, r in rows])
+        ts = np.array([t for t, _, _ in rows])
+        lh = np.array([r[0][:3] for _, r, _ in rows])
+        rh = np.array([r[1][:3] for _, r, _ in rows])
+        nk = np.array([r[2][:3] for _, r, _ in rows])
+        near = self._nearest_other_hand(rows, c.track)
         # the taking hand: the one nearest the shelf front around the lift
         lift = (ts >= c.t0 - 1.0) & (ts <= c.t1 + 0.3)
         if not lift.any():
@@ -106,6 +108,13 @@ class Concealment:
         take, other = (lh, rh) if dl < dr else (rh, lh)
         after = ts >= c.t0
         ts, take, other, nk = ts[after], take[after], other[after], nk[after]
+        near = near[after]
+        gap = np.array(
+            [
+                np.min(np.linalg.norm(n - h[:3], axis=1)) if len(n) else np.inf
+                for n, h in zip(near, take, strict=True)
+            ]
+        )
         rise = take[:, 2] - other[:, 2]
         d_take = np.linalg.norm(take[:, :2] - nk[:, :2], axis=1)
         d_other = np.linalg.norm(other[:, :2] - nk[:, :2], axis=1)
@@ -121,6 +130,8 @@ class Concealment:
                 continue
             if float(np.max(np.std(take[sl], axis=0))) > STILL_M:
                 continue
+            if float(np.min(gap[i : i + k + 15])) < HANDOFF_M:
+                continue  # another person's hand there: a hand-off, not a pocket
             r = float(np.median(rise[sl]))
             if not (
                 self.cfg.conceal_rise_m <= r <= RISE_MAX_M
@@ -135,3 +146,12 @@ class Concealment:
         if best is None:
             return None
         return {"event": c.event, "track": c.track, "session": c.session, **best}
+
+    @staticmethod
+    def _nearest_other_hand(rows: list, track: str) -> np.ndarray:
+        """Per frame, the hands of everyone else (an object array of (n, 3) arrays)."""
+        out = np.empty(len(rows), dtype=object)
+        for i, (_, _, pts) in enumerate(rows):
+            hs = [h[:3] for tid, (lh, rh, _) in pts.items() if tid != track for h in (lh, rh)]
+            out[i] = np.array(hs) if hs else np.empty((0, 3))
+        return out

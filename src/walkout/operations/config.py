@@ -28,7 +28,7 @@ class OpsConfig(BaseModel):
     )
     conceal: bool = Field(default=True, description="look for the concealment hand pattern")
     conceal_rise_m: float = Field(
-        default=0.07, description="taking hand held this far above the other hand, at the body"
+        default=0.06, description="taking hand held this far above the other hand, at the body"
     )
     conceal_hold_s: float = Field(default=0.8, description="... for at least this long")
     # sensor health
