@@ -27,6 +27,7 @@ from pathlib import Path
 
 from walkout.evaluation.operations import score_operations
 from walkout.fusion.engine import Engine
+from walkout.fusion.outputs import ShelfEvent
 from walkout.operations.config import OpsConfig
 from walkout.operations.runner import run_operations
 from walkout.operations.watcher import Operations
@@ -73,8 +74,14 @@ def main() -> None:
     n_out = [0]
     t0 = time.perf_counter()
 
+    on_faulty = {"events": 0, "review": 0}
+
     def sink(o: object) -> None:
         n_out[0] += 1
+        shelf = isinstance(o, ShelfEvent) and o.op != "none" and not o.staff
+        if shelf and set(o.plates) & set(engine.plate_faults):  # type: ignore[attr-defined]
+            on_faulty["events"] += 1
+            on_faulty["review"] += int(o.review)  # type: ignore[attr-defined]
 
     stats = run_operations(
         sim.records(),
@@ -99,6 +106,7 @@ def main() -> None:
         "records": stats.records,
         "wall_s": round(time.perf_counter() - t0, 1),
         **score.as_dict(),
+        "events_on_faulty_plates": on_faulty,
         "shift": ops.shift_view().lines(),
     }
     print(json.dumps(res, indent=1))

@@ -69,16 +69,26 @@ def test_rfid_read_at_exit_on_no_receipt(shop) -> None:
     assert not ops2.loss.settle_rfid(1000.0)
 
 
-def _frame(t: float, take_z: float, other_z: float, take_xy=(0.0, -0.2)) -> TrackFrame:
+def _frame(
+    t: float, take_z: float, other_z: float, take_xy=(0.0, -0.2), friend: bool = False
+) -> TrackFrame:
     j = {
         "neck": (0.0, 0.0, 1.4, 1.0),
         "r_hand": (take_xy[0], take_xy[1], take_z, 1.0),
         "l_hand": (0.0, 0.23, other_z, 1.0),
     }
-    return TrackFrame(device="trk", t=t, people=[TrackedPerson(id="T1", joints=j)])
+    people = [TrackedPerson(id="T1", joints=j)]
+    if friend:  # someone reaching for the same spot: a hand-off
+        k = {
+            "neck": (0.0, -0.6, 1.4, 1.0),
+            "l_hand": (take_xy[0], take_xy[1] - 0.1, take_z, 1.0),
+            "r_hand": (0.0, -0.8, 0.85, 1.0),
+        }
+        people.append(TrackedPerson(id="T2", joints=k))
+    return TrackFrame(device="trk", t=t, people=people)
 
 
-def _conceal_run(shop, pocket: bool) -> list:
+def _conceal_run(shop, pocket: bool, friend: bool = False) -> list:
     ops = Operations(shop)
     front = ops.layout.plate("G01.1.1").front
     ev = event("E1", "take", "SNK00001", 1, SNK1, 10.0)
@@ -87,7 +97,7 @@ def _conceal_run(shop, pocket: bool) -> list:
         if t < 10.2:  # the hand in the shelf
             f = _frame(t, float(front[2]), 0.85, (float(front[0]), float(front[1])))
         elif pocket and t < 11.6:
-            f = _frame(t, 0.95, 0.85)  # held at the body, 10 cm above the resting hand
+            f = _frame(t, 0.95, 0.85, friend=friend)  # held at the body, 10 cm above the other
         else:
             f = _frame(t, 0.85, 0.85)
         if i == 60:
@@ -104,3 +114,7 @@ def test_concealment_pattern_is_flagged(shop) -> None:
 
 def test_hand_back_to_the_side_is_not_concealment(shop) -> None:
     assert not _alerts(_conceal_run(shop, pocket=False), "concealment")
+
+
+def test_hand_met_by_another_hand_is_a_handoff_not_concealment(shop) -> None:
+    assert not _alerts(_conceal_run(shop, pocket=True, friend=True), "concealment")
