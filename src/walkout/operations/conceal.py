@@ -25,7 +25,7 @@ RISE_MAX_M = 0.14  # higher than this above the other hand: held up to look, not
 SHELF_M = 0.2  # the hand has left the shelf front by this much
 STILL_M = 0.06  # and is held (sd of its position over the window)
 DROP_M = 0.04  # then lowered by this much within 2.5 s
-HANDOFF_M = 0.3  # someone else's hand this close to it, then or in the next second: a hand-off
+HANDOFF_M = 0.2  # someone else's hand this close to it, then or in the next second: a hand-off
 
 
 @dataclass
