@@ -133,6 +133,9 @@ def demo(
     data_dir: Path | None = typer.Option(
         None, help="the server's data (default: a temporary folder)"
     ),
+    stay: bool = typer.Option(
+        False, "--stay", help="keep serving the pages after the day, until Ctrl-C (docs/web.md)"
+    ),
 ) -> None:
     """Open a simulated store, stream it to the store server and print its receipts."""
     from walkout.server.embedded import EmbeddedServer, free_port
@@ -190,7 +193,9 @@ def demo(
         admin_token=f"wo_demo_{seed}",
     )
     printer = _Printer(st, by_token, truth, show)
-    with EmbeddedServer(settings) as emb:
+    from walkout.web import mount
+
+    with EmbeddedServer(settings, extensions=[mount]) as emb:
         emb.server.stores[st.id] = st
         emb.server.start_store(st)
         import httpx
@@ -201,7 +206,7 @@ def demo(
             timeout=30,
         )
         console.print(
-            f"The store server runs at [bold]{emb.url}[/] (API and its docs: {emb.url}/docs, "
+            f"The store server runs at [bold]{emb.url}[/] (pages: {emb.url}/web/login; API and its docs: {emb.url}/docs, "
             f"metrics: {emb.url}/metrics; admin token [bold]{settings.admin_token}[/]).\n",
             highlight=False,
         )
@@ -235,6 +240,8 @@ def demo(
             while not admin.get(f"/api/stores/{st.id}/status").json()["closed"]:
                 time.sleep(0.1)
             poll()
+            if stay:
+                _stay(admin, st.id, emb.url)
         finally:
             stop.set()
         n = len(printer.done)
@@ -264,3 +271,19 @@ def demo(
         f"the engine's run as the server stored it ([bold]walkout eval {out}/run --truth {out}/truth.jsonl[/] "
         f"for the full score), and the twin's truth. [bold]walkout serve[/] runs the server on its own."
     )
+
+
+def _stay(admin: Any, store: str, url: str) -> None:
+    """The pages stay up with the day's data: a token per role to sign in with."""
+    console.print(f"\n[bold]The pages[/]: {url}/web/login (Ctrl-C to stop). Sign in with:")
+    for role in ("reviewer", "staff", "admin"):
+        tok = admin.post(
+            f"/api/stores/{store}/tokens", json={"role": role, "name": f"demo {role}"}
+        ).json()["token"]
+        console.print(f"  {role:9} {tok}", highlight=False)
+    console.print(f"  shoppers sign up at {url}/web/{store}/signup", highlight=False)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

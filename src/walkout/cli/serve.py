@@ -57,10 +57,12 @@ def serve(
     from walkout.server.worker.ops_adapter import operations_watchers
 
     server = Server(settings, stores=stores, watchers=operations_watchers)  # issue 5: operations
-    app = create_app(server)
+    from walkout.web import mount
+
+    app = create_app(server, extensions=[mount])  # the browser pages under /web (docs/web.md)
     console.print(
         f"[bold]walkout serve[/]: stores {', '.join(settings.stores)} on http://{settings.host}:{settings.port} "
-        f"(API docs /docs, metrics /metrics); data in {settings.data_dir}",
+        f"(pages /web/login, API docs /docs, metrics /metrics); data in {settings.data_dir}",
         highlight=False,
     )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -46,6 +46,14 @@ class EngineConfig(BaseModel):
     event_cap_g: float = Field(
         default=50.0, description="... but never needs more than this many grams"
     )
+    event_store_share: float = Field(
+        default=0.6,
+        description="... nor more than this share of the store's lightest product (misplaced units)",
+    )
+    event_cap_min_g: float = Field(
+        default=25.0,
+        description="... nor, for that, less than this many grams (the NanoStore lists 0.2 g products)",
+    )
     event_k: float = Field(
         default=6.0, description="... or smaller than this many noise sds of a level"
     )

@@ -21,6 +21,9 @@ from walkout.fusion.config import EngineConfig
 
 WARMUP_BATCHES = 5
 TRACE_BATCHES = 75  # 15 s of raw samples kept per controller, for reviewers' weight traces
+WAIT_CALM = (
+    3  # a change not yet clear of the noise is read for up to this many times stable_batches
+)
 
 
 @dataclass(frozen=True)
@@ -189,15 +192,27 @@ class DeviceDetector:
                     post = self.calm_sum[j] / self.calm[j]
                     t1 = float(self.calm_t[j])
                     unstable = False
+                    n_calm = int(self.calm[j])
                 else:  # never calm: judge by the recent level, not the last batch
                     post = float(np.median([m[j] for m in self.recent_means]))
                     t1 = t
                     unstable = True
+                    n_calm = cfg.stable_batches
                 delta = post - self.pre[j]
                 # the noise right now, not the quiet-time noise: a shaken shelf is louder
                 now = max(self.sigma[j], float(self.calm_sd[j]))
-                noise = now * 1.5 / np.sqrt(k * cfg.stable_batches)
-                if abs(delta) >= max(cfg.event_min_g, cfg.event_k * noise):
+                noise = now * 1.5 / np.sqrt(k * n_calm)
+                clear = abs(delta) >= max(cfg.event_min_g, cfg.event_k * noise)
+                # a level that moved but is not yet clear of a shaken shelf's scatter:
+                # read it for longer rather than call the change noise and lose it
+                if (
+                    not clear
+                    and not unstable
+                    and n_calm < WAIT_CALM * cfg.stable_batches
+                    and abs(delta) >= max(cfg.event_min_g, cfg.on_min_g)
+                ):
+                    continue
+                if clear:
                     out.append(
                         PlateChange(
                             plate=self.plates[j],
@@ -220,6 +235,14 @@ class DeviceDetector:
         self.last_mean = mean
         self.recent_means.append(mean)
         return out
+
+    def holding(self, plate_idx: int, grams: float) -> bool:
+        """Is a plate that woke still, over the last second's batch means, within
+        ``grams`` of its level before (a shelf someone shakes, not a unit gone)?"""
+        if len(self.recent_means) < self.recent_means.maxlen:  # type: ignore[operator]
+            return False
+        recent = [m[plate_idx] for m in self.recent_means]
+        return bool(max(abs(x - self.pre[plate_idx]) for x in recent) < grams)
 
     def busy_since(self, plate_idx: int) -> float | None:
         """When the plate woke, if it is still moving."""

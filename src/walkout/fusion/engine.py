@@ -62,7 +62,7 @@ from walkout.fusion.tracks import HANDS, NECK, TrackBuffer
 
 ENGINE_VERSION = 2
 NO_TRACKER_WAIT_S = 2.0  # with no tracker in the log, decide this long after a change
-EXIT_CHECK_S = 0.5
+EXIT_CHECK_S = 0.2
 PHANTOM_S = 60.0  # unexplained weight is remembered this long
 REACH_M = 1.0  # a hand (or body) further than this from a plate had nothing to do with it
 REACH_BEFORE_S = 1.0
@@ -77,6 +77,13 @@ class Engine:
         self.layout = Layout.of(store)
         self.plan = LivePlanogram(self.layout)
         self.products = store.products
+        #: a misplaced unit of the store's lightest product must be seen on any shelf
+        #: (but real catalogues list some products at a gram or less: not below event_cap_min_g)
+        lightest = min((p.weight_g for p in self.products.values()), default=np.inf)
+        self._cap_g = max(
+            self.cfg.event_cap_min_g,
+            min(self.cfg.event_cap_g, self.cfg.event_store_share * lightest),
+        )
         self.detectors: dict[str, DeviceDetector] = {}
         self.changes: list[PlateChange] = []
         self.pending: list[PendingEvent] = []
@@ -182,7 +189,8 @@ class Engine:
     def _min_g(self, plates: list[str]) -> float:
         """Grams an event on these plates must move: a share of the lightest product there
         (so a 600 g bottle shelf shaking by 9 g is no take, while a 40 g candy shelf still
-        sees a 30 g change)."""
+        sees a 30 g change); but never more than a share of the store's lightest product,
+        which a shopper may set down on any shelf (a 45 g candy bar on the milk)."""
         ws = [
             w
             for pid in plates
@@ -193,7 +201,7 @@ class Engine:
         floor = 3 * self.cfg.event_min_g
         if not ws:
             return floor
-        return max(floor, min(self.cfg.event_share * min(ws), self.cfg.event_cap_g))
+        return max(floor, min(self.cfg.event_share * min(ws), self._cap_g))
 
     def _busy_near(self, c: PlateChange, until: float) -> bool:
         """Is a neighbouring plate still moving, having started before ``until``?"""
@@ -791,7 +799,10 @@ class Engine:
             if not det.active.any():
                 continue
             for j in np.nonzero(det.active & (det.t0 < t_exit))[0]:
-                if self._reached(mine, [det.plates[j]], float(det.t0[j]), self.now):
+                plate = det.plates[j]
+                if det.holding(j, self._min_g([plate])):
+                    continue  # shaken, but its level has stayed where it was: nothing left it
+                if self._reached(mine, [plate], float(det.t0[j]), self.now):
                     return True
         return False
 

@@ -25,7 +25,7 @@ start at shelves, and it flagged far more false swaps than true ones.)
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +39,8 @@ EXIT_PASS_S = 0.5  # a track at the exit gate this close in time to an "out" pas
 EXIT_PASS_M = 1.2  # ... and this close to the gate's middle
 EXIT_PASS_MARGIN_M = 0.4  # another visit's track nearly as close: wait for the tracks to end
 LOST_AFTER_S = 1.0  # no frame for this long while others arrive: the track is gone
+EXIT_GONE_S = 0.4  # ... or this long, at an exit gate that someone just went out through
+EXIT_PASS_WINDOW_S = 1.0  # "just": a pass this close in time to the track's last frame
 RELINK_S = 10.0
 RELINK_M = 2.0
 PASS_GAP_S = 1.1  # people on one credential file through about this far apart
@@ -127,7 +129,7 @@ class Sessions:
         self.lost: dict[str, float] = {}
         self.active: dict[str, None] = {}  # tracks neither gone nor lost (insertion-ordered set)
         self._n = 0
-        self.passes: dict[str, list[float]] = defaultdict(list)
+        self.passes: dict[str, deque[float]] = {}  # "device:direction" -> recent pass times
 
     # -- gate --------------------------------------------------------------------
 
@@ -153,7 +155,7 @@ class Sessions:
         """A pass through a gate. Out through an exit: the track at the gate has left
         now, without waiting for it to stop appearing (a receipt within a second).
         Returns sessions now closed."""
-        self.passes[f"{device}:{direction}"].append(t)
+        self.passes.setdefault(f"{device}:{direction}", deque(maxlen=8)).append(t)
         if direction != "out" or device not in self.exits:
             return []
         gate = self.exits[device]
@@ -429,13 +431,16 @@ class Sessions:
         for tid in list(self.active):
             sess = self.by_id[self.of_track[tid]]
             tr = tracks.get(tid)
-            if tr is None or t - tr.last_t < LOST_AFTER_S:
+            if tr is None or t - tr.last_t < EXIT_GONE_S:
                 continue
-            del self.active[tid]
             d_exit = min(
                 (float(np.linalg.norm(tr.last_xy - g)) for g in self.exits.values()), default=np.inf
             )
-            if d_exit <= cfg.exit_radius_m:
+            at_exit = d_exit <= cfg.exit_radius_m
+            if t - tr.last_t < LOST_AFTER_S and not (at_exit and self._passed_out(tr.last_t)):
+                continue
+            del self.active[tid]
+            if at_exit:
                 sess.exited.add(tid)
                 sess.t_exit = max(sess.t_exit or tr.last_t, tr.last_t)
                 closed += self._maybe_close(sess)
@@ -459,6 +464,15 @@ class Sessions:
                     sess.t_exit = a.t
                     closed.append(sess)
         return closed
+
+    def _passed_out(self, t: float) -> bool:
+        """Did someone go out through an exit about then? (Two visits at the gate at once:
+        the one whose track stops there is the one that went.)"""
+        return any(
+            abs(p - t) <= EXIT_PASS_WINDOW_S
+            for dev in self.exits
+            for p in self.passes.get(f"{dev}:out", ())
+        )
 
     def _maybe_close(self, sess: SessionState) -> list[SessionState]:
         waiting = any(a.session == sess.id and a.remaining > 0 for a in self.admissions)

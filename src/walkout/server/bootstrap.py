@@ -134,7 +134,7 @@ class Server:
             self.bus,
             self.checkpoints,
             self.metrics,
-            self.engine_config,
+            self._engine_config_of(st.id),
             self.settings.checkpoint_every_s,
             self.settings.checkpoint_every_records,
             watchers=self.watchers(st) if self.watchers else None,
@@ -148,6 +148,16 @@ class Server:
         self.workers[st.id] = w
         self.refresh_review_depth(st.id)
         return w
+
+    def _engine_config_of(self, store: str) -> EngineConfig:
+        """The server's engine configuration with the store's review threshold (store settings)."""
+        from walkout.server.db.settings import StoreSettingsRow
+
+        with self.session_factory() as db:
+            row = db.get(StoreSettingsRow, store)
+        if row is None or row.review_threshold is None:
+            return self.engine_config
+        return self.engine_config.model_copy(update={"review_threshold": row.review_threshold})
 
     def stop(self) -> None:
         self.retention.stop()

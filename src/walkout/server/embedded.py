@@ -6,9 +6,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import uvicorn
+from fastapi import FastAPI
 
 from walkout.server.api.app import create_app
 from walkout.server.bootstrap import Server
@@ -27,9 +29,9 @@ def free_port(preferred: int = 8000) -> int:
 
 
 class EmbeddedServer:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, extensions: Sequence[Callable[[FastAPI], None]] = ()):
         self.server = Server(settings)
-        self.app = create_app(self.server, manage=False)
+        self.app = create_app(self.server, manage=False, extensions=extensions)
         self.url = f"http://{settings.host}:{settings.port}"
         self._uv = uvicorn.Server(
             uvicorn.Config(

@@ -89,3 +89,40 @@ def test_a_take_at_the_shelf_by_the_exit_is_on_the_receipt(store: Store, layout:
     out = run(with_out_pass(script.records(), 7.0), store, flush=False)
     (rec,) = out.receipts
     assert rec.status == "final" and lines(rec) == {"P004": 1}
+
+
+def test_two_visits_at_the_exit_the_one_whose_track_stops_there_went(
+    store: Store, layout: Layout
+) -> None:
+    """A and B (two accounts) reach the exit together and the beam breaks once: it
+    cannot say which went. A's track stops at the gate just then, B's goes on; A's
+    receipt is out within a second (it waited 1-1.5 s for A's track to count as lost),
+    and B's visit stays open for B's later take."""
+    x, y = front_of(layout, "G1.2.1")
+    a = Person("a1", stand(x, y, 0.5, 12.0), [Reach(5.8, 6.6, "G1.2.1")])
+    bx, by = front_of(layout, "G2.2.1")
+    b = Person(
+        "b2",
+        [
+            (1.7, 1.5, 0.3),
+            (11.0, 6.75, 0.6),
+            (13.0, 6.75, 0.6),
+            (17.0, bx, by),
+            (30.0, bx, by),
+            (34.0, 6.5, 0.3),
+        ],
+        [Reach(20.0, 20.8, "G2.2.1", hand="l")],
+    )
+    script = Script(
+        store,
+        36.0,
+        moves=[Move(6.2, {"G1.2.1": -435.2}), Move(20.3, {"G2.2.1": -337.5})],
+        people=[a, b],
+        entries=[Entry(0.2, "qr-a"), Entry(1.4, "qr-b")],
+    )
+    out = run(with_out_pass(with_out_pass(script.records(), 12.0), 34.0), store)
+    ra = out.receipt_of(out.session_of_track("a1"))
+    assert ra.status == "final" and lines(ra) == {"P004": 1}
+    assert ra.t_final is not None and ra.t_final - ra.t_exit < 1.0
+    rb = out.receipt_of(out.session_of_track("b2"))
+    assert lines(rb) == {"P016": 1} and rb.t_exit > EPOCH + 30.0

@@ -87,6 +87,18 @@ def test_three_units_in_two_lifts(store: Store) -> None:
     assert fit is not None and fit[0] == [{"P004": 2}, {"P004": 1}]
 
 
+def test_batches_stamped_out_of_order_give_the_same_steps() -> None:
+    """A controller's batches can overlap in time (its clock steps back between two):
+    the samples are read in time order, not in the order they came (once a crash)."""
+    ts, xs = curve([(1.0, {0: -P004}), (1.8, {1: -P004})])
+    cut = len(ts) // 2
+    shuffled_t = np.concatenate([ts[cut:], ts[:cut]])
+    shuffled_x = np.concatenate([xs[cut:], xs[:cut]])
+    got = find_steps(shuffled_t, shuffled_x, ["a", "b"], 0.4 * P004)
+    assert got == find_steps(ts, xs, ["a", "b"], 0.4 * P004)
+    assert len(got) == 2
+
+
 def test_a_press_before_the_lift_is_no_step() -> None:
     """The hand presses 40 g for 0.4 s, then lifts: the press is far below a unit."""
     ts, xs = curve([(0.8, {0: 40.0}), (1.2, {0: -40.0 - P004})])

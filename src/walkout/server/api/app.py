@@ -3,7 +3,7 @@ with the app's lifespan)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -22,6 +22,7 @@ from walkout.server.api import (
     payments,
     review,
     staff,
+    store_settings,
     visits,
     webhooks,
 )
@@ -30,10 +31,15 @@ from walkout.server.bootstrap import Server
 
 ROUTERS = (health, ingest, visits, review, staff, catalogue, admin)
 ROUTERS += (accounts, gate, payments, disputes, webhooks)  # accounts, entry, payments (issue 6)
+ROUTERS += (store_settings,)  # the dashboard's store settings (issue 7)
 
 
-def create_app(server: Server, manage: bool = True) -> FastAPI:
-    """``manage``: start and stop the server with the app (False when the caller does)."""
+def create_app(
+    server: Server, manage: bool = True, extensions: Sequence[Callable[[FastAPI], None]] = ()
+) -> FastAPI:
+    """``manage``: start and stop the server with the app (False when the caller does).
+    ``extensions``: adapters that mount themselves on the app (the web pages,
+    ``walkout.web.mount``); the server never imports them."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,4 +74,6 @@ def create_app(server: Server, manage: bool = True) -> FastAPI:
         )
         return JSONResponse({"detail": "; ".join(parts), "errors": errors}, status_code=422)
 
+    for extend in extensions:
+        extend(app)
     return app

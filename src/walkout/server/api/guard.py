@@ -53,8 +53,12 @@ class Guard:
             raise HTTPException(
                 401, "a bearer token is needed", headers={"WWW-Authenticate": "Bearer"}
             )
+        return self.admit(request, token.strip())
+
+    def admit(self, request: Request, token: str) -> Principal:
+        """The checks on a token however it came (header here; the web pages' cookie)."""
         server: Server = request.app.state.server
-        p = request.app.state.tokens.principal(server, token.strip())
+        p = request.app.state.tokens.principal(server, token)
         if p is None:
             raise HTTPException(
                 401, "unknown, expired or revoked token", headers={"WWW-Authenticate": "Bearer"}

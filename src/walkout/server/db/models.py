@@ -16,6 +16,7 @@ from walkout.server.db.payments import (
     WebhookEndpointRow,
 )
 from walkout.server.db.queues import AlertRow, ReviewDecisionRow, ReviewTaskRow, StaffTaskRow
+from walkout.server.db.settings import StoreSettingsRow
 from walkout.server.db.stores import FacingRow, PriceRow, ProductRow, StoreRow
 from walkout.server.db.system import AccountRow, DeadLetterRow, OutboxRow, TokenRow
 from walkout.server.db.visits import (
@@ -53,6 +54,7 @@ __all__ = [
     "StaffTaskRow",
     "StorePolicyRow",
     "StoreRow",
+    "StoreSettingsRow",
     "TokenRow",
     "WebhookAttemptRow",
     "WebhookDeliveryRow",

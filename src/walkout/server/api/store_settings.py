@@ -1,0 +1,111 @@
+"""Store settings for the operations dashboard: the review threshold, the
+age-check policy, and the payment policy (hold, dispute limit) in one view.
+Staff read them; the store's admin changes them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from walkout.server.api.accounts import pay_of
+from walkout.server.api.deps import known_store, server_of
+from walkout.server.api.guard import Guard
+from walkout.server.auth.principal import Principal, Role
+from walkout.server.db.settings import StoreSettingsRow
+from walkout.server.payments.policy import policy_of, set_policy
+from walkout.server.service.uow import UnitOfWork
+
+router = APIRouter(tags=["store settings"])
+
+AgeCheck = Literal["staff", "gate", "off"]
+AGE_CHECKS: dict[str, str] = {
+    "staff": "staff check ID when an age-restricted item is taken (an age-check alert)",
+    "gate": "ID checked once at the gate for accounts that buy age-restricted items",
+    "off": "no check (stores that sell nothing age-restricted)",
+}
+
+
+class StoreSettings(BaseModel):
+    review_threshold: float = Field(
+        description="a receipt line below this probability waits for a human"
+    )
+    review_threshold_default: bool = Field(description="true: the engine's own default")
+    age_check: AgeCheck
+    hold_amount: int = Field(description="pre-authorization at entry, minor units; 0: none")
+    dispute_auto_refund_max: int = Field(description="disputes up to this are refunded at once")
+    dispute_window_days: int
+
+
+class SettingsChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    review_threshold: float | None = Field(default=None, gt=0.5, lt=1.0)
+    age_check: AgeCheck | None = None
+    hold_amount: int | None = Field(default=None, ge=0, le=100_000_00)
+    dispute_auto_refund_max: int | None = Field(default=None, ge=0)
+    dispute_window_days: int | None = Field(default=None, ge=1, le=365)
+
+
+def read_settings(uow: UnitOfWork, request: Request, store: str) -> StoreSettings:
+    srv = server_of(request)
+    row = uow.get(StoreSettingsRow, store)
+    pol = policy_of(uow, store, srv.settings)
+    return StoreSettings(
+        review_threshold=row.review_threshold
+        if row and row.review_threshold is not None
+        else srv.engine_config.review_threshold,
+        review_threshold_default=row is None or row.review_threshold is None,
+        age_check=row.age_check if row else "staff",  # type: ignore[arg-type]
+        hold_amount=pol.hold_amount,
+        dispute_auto_refund_max=pol.dispute_auto_refund_max,
+        dispute_window_days=pol.dispute_window_days,
+    )
+
+
+def change_settings(
+    uow: UnitOfWork, request: Request, store: str, who: str, body: SettingsChange
+) -> StoreSettings:
+    srv = server_of(request)
+    mine = body.model_dump(include={"review_threshold", "age_check"}, exclude_none=True)
+    if mine:
+        row = uow.get(StoreSettingsRow, store)
+        if row is None:
+            row = StoreSettingsRow(store_id=store, age_check="staff")
+            uow.db.add(row)
+        for k, v in mine.items():
+            setattr(row, k, v)
+        row.updated_by = who
+        uow.commit()
+    pay = body.model_dump(
+        include={"hold_amount", "dispute_auto_refund_max", "dispute_window_days"},
+        exclude_none=True,
+    )
+    if pay:
+        set_policy(uow, store, srv.settings, who, **pay)
+    return read_settings(uow, request, store)
+
+
+@router.get("/api/stores/{store}/settings", response_model=StoreSettings)
+def get_settings(
+    store: str,
+    request: Request,
+    who: Annotated[Principal, Depends(Guard(Role.STAFF, Role.ADMIN))],
+) -> StoreSettings:
+    known_store(server_of(request), store)
+    with pay_of(request).uow() as uow:
+        return read_settings(uow, request, store)
+
+
+@router.put("/api/stores/{store}/settings", response_model=StoreSettings)
+def put_settings(
+    store: str,
+    body: SettingsChange,
+    request: Request,
+    who: Annotated[Principal, Depends(Guard(Role.ADMIN))],
+) -> StoreSettings:
+    """The review threshold applies from the store engine's next fresh start
+    (a running engine keeps the configuration its checkpoints were made with)."""
+    known_store(server_of(request), store)
+    with pay_of(request).uow() as uow:
+        return change_settings(uow, request, store, who.token_id, body)
