@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from walkout.cli import demo, evaluate, importer, logs, run, serve, simulate, store
+from walkout.cli import ops as ops_cmd  # issue 5: store operations
 
 app = typer.Typer(
     name="walkout",
@@ -20,6 +21,7 @@ app.add_typer(
 app.add_typer(logs.app, name="log", help="Inspect and convert event logs.")
 demo.register(app)
 run.register(app)
+ops_cmd.register(app)
 serve.register(app)
 simulate.register(app)
 evaluate.register(app)

@@ -54,7 +54,9 @@ def serve(
     stores = {
         st.id: st for st in (resolve_store(ref) for ref in settings.stores)
     }  # bad input: exit 2
-    server = Server(settings, stores=stores)
+    from walkout.server.worker.ops_adapter import operations_watchers
+
+    server = Server(settings, stores=stores, watchers=operations_watchers)  # issue 5: operations
     from walkout.web import mount
 
     app = create_app(server, extensions=[mount])  # the browser pages under /web (docs/web.md)

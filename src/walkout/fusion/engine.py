@@ -108,6 +108,17 @@ class Engine:
         self._n_reviews = 0
         self.header: Header | None = None
         self.clocks = ClockSync(self.cfg.clock_window_s) if self.cfg.clock_sync else None
+        self.plate_faults: dict[str, str] = {}  # plate -> fault, from operations' sensor health
+
+    def set_plate_fault(self, plate: str, fault: str | None) -> None:
+        """Sensor health found this plate faulty (None: fixed): from now on its
+        events go to review rather than being guessed. An input like a record:
+        a replay that repeats it at the same point gives the same outputs."""
+        faults = self.__dict__.setdefault("plate_faults", {})  # older checkpoints lack it
+        if fault is None:
+            faults.pop(plate, None)
+        else:
+            faults[plate] = fault
 
     # -- persistence ---------------------------------------------------------------
 
@@ -642,7 +653,10 @@ class Engine:
                 g0, _ = self.phantoms.get(pid, (0.0, 0.0))
                 self.phantoms[pid] = (g0 + abs(ev.plates.get(pid, 0.0)), ev.t0)
         review = (
-            p < cfg.review_threshold or (unknown and take) or (sid is None and not unknown)
+            p < cfg.review_threshold
+            or (unknown and take)
+            or (sid is None and not unknown)
+            or any(q in self.__dict__.get("plate_faults", ()) for q in plates)
         ) and not staff
         if unknown and take and review:
             # whoever may have taken it leaves with something nobody can name: each of

@@ -195,6 +195,12 @@ class Faults(_M):
     drifting_plates: int = Field(default=0, ge=0)
     noisy_plates: int = Field(default=0, ge=0)
     clock_skew_devices: int = Field(default=0, ge=0)
+    offline_devices: int = Field(
+        default=0, ge=0, description="shelf controllers that stop sending for a while"
+    )
+    offline_s: float = Field(
+        default=120.0, gt=0, description="how long an offline device is silent"
+    )
 
 
 class Scenario(_M):

@@ -126,6 +126,7 @@ class Simulation:
         self.curve = ArrivalCurve(scenario.arrivals, self.peak_per_hour)
         self._arr_rng = s_arr
         self._staff_rng = s_staff
+        self._offline: list[tuple[str, float, float]] = []
         self._faults = self._plan_faults(s_fault, dev_clocks)
 
     def header(self) -> Header:
@@ -183,7 +184,27 @@ class Simulation:
                     device=dev, fault="clock_skew", t_start=self.epoch + t0, detail={"jump_s": 0.5}
                 )
             )
+        for _ in range(f.offline_devices):  # drawn last: runs without it keep their faults
+            dev = self.bank.devices[int(rng.integers(len(self.bank.devices)))]
+            t0 = float(rng.uniform(0.1, 0.6)) * self.duration
+            self._offline.append((dev, self.epoch + t0, self.epoch + t0 + f.offline_s))
+            out.append(
+                TruthFault(
+                    device=dev,
+                    fault="offline",
+                    t_start=self.epoch + t0,
+                    t_end=self.epoch + t0 + f.offline_s,
+                )
+            )
         return out
+
+    def _silenced(self, recs: list[AnyRecord]) -> list[AnyRecord]:
+        """Drop what an offline device would have sent."""
+        return [
+            r
+            for r in recs
+            if not any(r.device == d and a <= r.t < b for d, a, b in self._offline)  # type: ignore[union-attr]
+        ]
 
     def records(self, progress: Callable[[float], None] | None = None) -> Iterator[AnyRecord]:
         yield self.header()
@@ -232,6 +253,8 @@ class Simulation:
             pending.extend(batches)
             pending.extend(w.records)
             w.records.clear()
+            if self._offline:
+                pending = self._silenced(pending)
             w.retire(t1, self.bank.commit)
             # everything rendered from now on happens at or after t1, so what
             # arrived before t1 is final; a stable sort keeps equal times in render order

@@ -9,12 +9,14 @@ from pathlib import Path
 import walkout.evaluation
 
 # walkout.vision.scores: the tracker's score file format (pydantic only), read beside receipts
+# walkout.operations: pure; operations are scored by its own inventory rules applied to the truth
 ALLOWED = (
     "walkout.domain",
     "walkout.eventlog",
     "walkout.fusion.outputs",
     "walkout.evaluation",
     "walkout.vision.scores",
+    "walkout.operations",
 )
 
 

@@ -100,6 +100,10 @@ class EngineWorker:
                 )
             self.engine = Engine(self.store, self.config)
             self.offset, self.closed = 0, False
+        for w in self.watchers:  # operations that feed back into the engine (faulty plates)
+            bind = getattr(w, "bind_engine", None)
+            if bind is not None:
+                bind(self.engine)
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -125,7 +129,12 @@ class EngineWorker:
                     self.offset = off + 1
                 closing = self.close_at is not None and self.offset >= self.close_at
                 if closing:
-                    outs.extend(self.engine.flush())
+                    last = self.engine.flush()
+                    outs.extend(last)
+                    for w in self.watchers:
+                        flush = getattr(w, "flush", None)
+                        if flush is not None:
+                            ops.extend(flush(last))
                 if outs or ops:
                     self._persist(outs, ops)
                 if closing:

@@ -1,0 +1,226 @@
+"""Live inventory: units of each product at each of its places, from the
+planogram's opening stock and every decided shelf event (shoppers' takes and
+put-backs, staff restocks and returns, which are never charged).
+
+A *place* is a facing of the planogram (a product on its plates) or a spot
+where a unit was put back where it does not belong (``misplaced``: the plate
+that took most of its weight). Restock tasks open when a product's units on
+its own facings fall below its threshold and close when staff fill it again;
+misplaced-item tasks open at the put and close when the unit leaves (staff
+returning it, or a shopper taking it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from walkout.domain.store import Store, parse_plate_id
+from walkout.operations.config import OpsConfig
+from walkout.operations.items import Alert, OpsItem, Task
+
+
+@dataclass
+class Place:
+    product: str
+    plates: tuple[str, ...]
+    capacity: int
+    units: int
+
+
+@dataclass
+class _Open:
+    id: str
+    t: float
+
+
+@dataclass
+class Inventory:
+    store: Store
+    cfg: OpsConfig
+    facings: list[Place] = field(default_factory=list)
+    of_product: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    misplaced: Counter[tuple[str, str]] = field(default_factory=Counter)
+    restock_open: dict[str, _Open] = field(default_factory=dict)
+    oos_open: dict[str, _Open] = field(default_factory=dict)
+    misplaced_open: dict[tuple[str, str], _Open] = field(default_factory=dict)
+    n: Counter[str] = field(default_factory=Counter)
+    unexplained: int = 0  # takes of a product none of its places had
+
+    def __post_init__(self) -> None:
+        for fc in self.store.planogram:
+            self.of_product[fc.product].append(len(self.facings))
+            self.facings.append(Place(fc.product, tuple(fc.plates), fc.capacity, fc.initial_stock))
+
+    # -- queries -----------------------------------------------------------------------
+
+    def units(self, sku: str) -> int:
+        """Units on the product's own facings (misplaced units are not for sale there)."""
+        return sum(self.facings[i].units for i in self.of_product.get(sku, ()))
+
+    def capacity(self, sku: str) -> int:
+        return sum(self.facings[i].capacity for i in self.of_product.get(sku, ()))
+
+    def threshold(self, sku: str) -> int:
+        if sku in self.cfg.restock_threshold:
+            return self.cfg.restock_threshold[sku]
+        return max(1, math.ceil(self.cfg.restock_share * self.capacity(sku)))
+
+    def state(self, sku: str) -> str:
+        u = self.units(sku)
+        if u <= 0:
+            return "out_of_stock"
+        if u == 1:
+            return "last_unit"
+        return "low" if u < self.threshold(sku) else "ok"
+
+    def by_plate(self) -> dict[str, dict[str, int]]:
+        """Units per product per plate: a facing's units on its first plate, a
+        misplaced unit on the plate that carries it."""
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for f in self.facings:
+            d = out[f.plates[0]]
+            d[f.product] = d.get(f.product, 0) + f.units
+        for (sku, pid), n in self.misplaced.items():
+            if n > 0:
+                out[pid][sku] = out[pid].get(sku, 0) + n
+        return dict(out)
+
+    # -- changes -----------------------------------------------------------------------
+
+    def _home(self, sku: str, grams: dict[str, float], need_units: bool) -> int | None:
+        best, best_g = None, 0.0
+        for i in self.of_product.get(sku, ()):
+            f = self.facings[i]
+            g = sum(abs(grams.get(p, 0.0)) for p in f.plates)
+            if g > best_g and (f.units > 0 or not need_units):
+                best, best_g = i, g
+        return best
+
+    def take(self, sku: str, qty: int, grams: dict[str, float], t: float) -> list[OpsItem]:
+        out: list[OpsItem] = []
+        for pid in sorted(grams, key=lambda p: -abs(grams[p])):
+            key = (sku, pid)
+            while qty > 0 and self.misplaced[key] > 0:
+                self.misplaced[key] -= 1
+                qty -= 1
+            if self.misplaced[key] <= 0 and key in self.misplaced_open:
+                out.append(self._close_misplaced(key, t, "gone"))
+        while qty > 0:
+            i = self._home(sku, grams, need_units=True)
+            if i is None:  # nowhere it could come from: take from any facing that has it
+                i = next((j for j in self.of_product.get(sku, ()) if self.facings[j].units), None)
+            if i is None:
+                self.unexplained += qty
+                break
+            n = min(qty, self.facings[i].units)
+            self.facings[i].units -= n
+            qty -= n
+        out.extend(self._stock_check(sku, t))
+        return out
+
+    def put(self, sku: str, qty: int, grams: dict[str, float], t: float) -> list[OpsItem]:
+        i = self._home(sku, grams, need_units=False)
+        if i is not None:
+            self.facings[i].units += qty
+            return self._stock_check(sku, t)
+        if not grams:
+            return []
+        pid = max(sorted(grams), key=lambda p: abs(grams[p]))
+        key = (sku, pid)
+        self.misplaced[key] += qty
+        if key in self.misplaced_open:
+            return []
+        self.n["misplaced"] += 1
+        tid = f"misplaced-{self.n['misplaced']}"
+        self.misplaced_open[key] = _Open(tid, t)
+        fx, sh, ix = parse_plate_id(pid)
+        homes = sorted({p for j in self.of_product.get(sku, ()) for p in self.facings[j].plates})
+        name = self.store.products[sku].name if sku in self.store.products else sku
+        return [
+            Task(
+                id=tid,
+                kind="misplaced",
+                title=f"Return {name} from {fx} shelf {sh} plate {ix}",
+                t=t,
+                data={"sku": sku, "plate": pid, "units": qty, "home": homes[:6]},
+            )
+        ]
+
+    def _close_misplaced(self, key: tuple[str, str], t: float, why: str) -> Task:
+        o = self.misplaced_open.pop(key)
+        return Task(
+            id=o.id,
+            kind="misplaced",
+            title=f"{key[0]} off plate {key[1]}",
+            t=t,
+            status="done",
+            data={"sku": key[0], "plate": key[1], "opened": o.t, "why": why},
+        )
+
+    def _stock_check(self, sku: str, t: float) -> list[OpsItem]:
+        if sku not in self.of_product:
+            return []
+        out: list[OpsItem] = []
+        units, thr, cap = self.units(sku), self.threshold(sku), self.capacity(sku)
+        o = self.restock_open.get(sku)
+        if units < thr and o is None:
+            self.n["restock"] += 1
+            tid = f"restock-{self.n['restock']}"
+            self.restock_open[sku] = _Open(tid, t)
+            places = [self.facings[i].plates[0] for i in self.of_product[sku]]
+            out.append(
+                Task(
+                    id=tid,
+                    kind="restock",
+                    title=f"Restock {cap - units} x {self.store.products[sku].name}",
+                    t=t,
+                    data={
+                        "sku": sku,
+                        "units": units,
+                        "threshold": thr,
+                        "need": cap - units,
+                        "places": places,
+                    },
+                )
+            )
+        elif units >= thr and o is not None:
+            del self.restock_open[sku]
+            out.append(
+                Task(
+                    id=o.id,
+                    kind="restock",
+                    title=f"Restocked {self.store.products[sku].name}",
+                    t=t,
+                    status="done",
+                    data={"sku": sku, "units": units, "opened": o.t},
+                )
+            )
+        oos = self.oos_open.get(sku)
+        if units <= 0 and oos is None:
+            self.n["oos"] += 1
+            aid = f"oos-{self.n['oos']}"
+            self.oos_open[sku] = _Open(aid, t)
+            out.append(
+                Alert(
+                    id=aid,
+                    kind="out_of_stock",
+                    message=f"{self.store.products[sku].name} is out of stock",
+                    t=t,
+                    data={"sku": sku},
+                )
+            )
+        elif units > 0 and oos is not None:
+            del self.oos_open[sku]
+            out.append(
+                Alert(
+                    id=oos.id,
+                    kind="out_of_stock",
+                    message=f"{self.store.products[sku].name} is back",
+                    t=t,
+                    cleared=True,
+                    data={"sku": sku, "since": oos.t},
+                )
+            )
+        return out
