@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from walkout.domain.store import StoreProblems
 from walkout.eventlog import LogError
@@ -76,3 +77,14 @@ def tune_gc_for_streaming() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+
+
+def progress_bar(console: Console) -> Progress:
+    """The bar of a long command: what it is doing, how far, for how long; gone when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -21,10 +21,9 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from walkout.cli.common import console, friendly_errors, tune_gc_for_streaming
+from walkout.cli.common import console, friendly_errors, progress_bar, tune_gc_for_streaming
 from walkout.cli.simulate import print_summary
 from walkout.domain.money import format_money
 from walkout.domain.store import Store
@@ -165,13 +164,7 @@ def demo(
         elif isinstance(rec, TruthReceipt):
             truth[rec.session] = rec
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task("simulating the store", total=minutes * 60)
         summary = simulate_to_dir(
             st,

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import orjson
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from walkout.cli.common import console, friendly_errors, tune_gc_for_streaming
+from walkout.cli.common import console, friendly_errors, progress_bar, tune_gc_for_streaming
 from walkout.cli.run import store_for_log
 from walkout.evaluation.runfiles import RunInfo, RunWriter
 from walkout.eventlog import read_log
@@ -50,13 +49,7 @@ def ops(
         )
 
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
+        with progress_bar(console) as bar:
             task = bar.add_task(f"engine + operations on {log.name}", total=None)
             stats = run_operations(
                 read_log(log),

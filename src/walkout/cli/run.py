@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from walkout.cli.common import console, friendly_errors, tune_gc_for_streaming
+from walkout.cli.common import console, friendly_errors, progress_bar, tune_gc_for_streaming
 from walkout.domain.store import Store
 from walkout.evaluation.runfiles import RunInfo, RunWriter
 from walkout.eventlog import read_header, read_log
@@ -59,13 +58,7 @@ def run_to_dir(
         if on_output is not None:
             on_output(o)
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task(f"engine on {log.name}", total=None)
         stats = run_engine(
             read_log(log),
