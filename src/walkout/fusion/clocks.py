@@ -79,6 +79,8 @@ class ClockSync:
             off = w.offset
         else:
             return rec
+        if off == 0.0:  # the device's first minute, or a clock that keeps time
+            return rec
         values: dict[str, Any] = {**rec.__dict__, "t": rec.t + off}
         if isinstance(rec, Ambiguity):
             values["t_start"] = rec.t_start + off

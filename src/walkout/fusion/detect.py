@@ -103,8 +103,11 @@ class DeviceDetector:
                 sd = np.where(ok, np.nanstd(np.where(ok, grams, 0.0), axis=0), 0.0)
         else:
             ok = None
-            mean = grams.mean(axis=0)
-            sd = grams.std(axis=0)
+            # np.mean and np.std's own arithmetic, without their dispatch (half the cost,
+            # the same bits): this runs for every batch of every controller
+            mean = grams.sum(axis=0) / k
+            dev_k = grams - mean
+            sd = np.sqrt((dev_k * dev_k).sum(axis=0) / k)
         self.n += 1
         if self.n <= WARMUP_BATCHES:
             w = 1.0 / self.n
