@@ -4,7 +4,7 @@ with a token for every role, and a clock tests can move."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +15,10 @@ from walkout.server.api.app import create_app
 from walkout.server.auth.principal import Role
 from walkout.server.auth.tokens import issue
 from walkout.server.bootstrap import Server
+from walkout.server.db.payments import ChargeRow
 from walkout.server.db.system import AccountRow
 from walkout.server.db.visits import CredentialRow
+from walkout.server.payments.charges import charge_key
 from walkout.server.settings import Settings
 
 STORE = "corner-shop"
@@ -90,3 +92,27 @@ def wait_ready(server: Server, timeout: float = 20.0) -> None:
     while not server.ready()[0]:
         assert time.monotonic() - t0 < timeout, server.ready()[1]
         time.sleep(0.02)
+
+
+def pay_until(server: Server, check: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Run the payments worker until ``check`` holds: the server's own worker thread
+    may be taking the same step at that moment (it holds the lease, and our
+    ``run_once`` skips the job), a race a loaded machine loses."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        server.payments.worker.run_once()
+        if check():
+            return
+        assert time.monotonic() < deadline, "the payments worker never got there"
+        time.sleep(0.05)
+
+
+def charge_settled(server: Server, store: str, session: str) -> Callable[[], bool]:
+    """A check for ``pay_until``: the receipt's charge has an outcome (paid or declined)."""
+
+    def settled() -> bool:
+        with server.payments.ctx.uow() as uow:
+            row = uow.db.get(ChargeRow, charge_key(store, session))
+            return row is not None and row.status in ("succeeded", "declined")
+
+    return settled

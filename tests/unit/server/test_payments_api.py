@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.fixtures.webhook_receiver import Receiver
-from tests.unit.server.conftest import Live
+from tests.unit.server.conftest import Live, charge_settled, pay_until
 from tests.unit.server.payments.conftest import final_receipt
 
 BEER = "ALC00001"
@@ -17,19 +17,11 @@ BEER = "ALC00001"
 
 def _receipt(live: Live, account: str, session: str, lines: list[tuple[str, int]]) -> None:
     final_receipt(live.server.payments.ctx, live.store, account, session, lines, live.clock.t)
-    live.server.payments.worker.run_once()
+    pay_until(live.server, charge_settled(live.server, live.store, session))
 
 
 def _until(live: Live, check: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    """Run the payments worker until ``check`` holds: the server's own worker thread
-    may be taking the same step at that moment (a race under a loaded machine)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        live.server.payments.worker.run_once()
-        if check():
-            return
-        assert time.monotonic() < deadline, "the payments worker never got there"
-        time.sleep(0.05)
+    pay_until(live.server, check, timeout_s)
 
 
 def _h(token: str) -> dict[str, str]:

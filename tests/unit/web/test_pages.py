@@ -4,6 +4,7 @@ one settles the receipt as picked; staff claim and close from the floor page
 
 from __future__ import annotations
 
+from tests.unit.server.conftest import charge_settled, pay_until
 from tests.unit.web.conftest import Web
 from walkout.web.review_data import choices, line_counts, reviewer_stats
 
@@ -104,7 +105,7 @@ def test_a_dispute_above_the_limit_is_decided_on_the_review_pages(web: Web) -> N
     sku = web.server.stores[s].catalogue[0].sku
     ctx = web.server.payments.ctx
     final_receipt(ctx, s, me["id"], "S900001", [(sku, 2)], web.clock.t - 60)
-    web.server.payments.worker.run_once()
+    pay_until(web.server, charge_settled(web.server, s, "S900001"))
     r = shopper.post(
         f"/web/{s}/shop/receipts/S900001/lines/0/dispute", data={"qty": "1", "reason": "one only"}
     )
@@ -164,14 +165,17 @@ def test_a_declined_receipt_is_paid_again_from_its_page(web: Web) -> None:
     me = shopper.get(f"/api/stores/{s}/me", headers={"Authorization": f"Bearer {tok}"}).json()
     sku = web.server.stores[s].catalogue[0].sku
     final_receipt(web.server.payments.ctx, s, me["id"], "S900002", [(sku, 1)], web.clock.t - 60)
-    web.server.payments.worker.run_once()
+    pay_until(web.server, charge_settled(web.server, s, "S900002"))
     page = shopper.get(f"/web/{s}/shop/receipts/S900002").text
     assert 'id="unpaid"' in page
     assert "unpaid receipt" in shopper.get(f"/web/{s}/shop").text  # the gate would refuse
     shopper.post(f"/web/{s}/shop/cards", data={"payment_method": "pm_card_visa"})
     r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")
     assert r.status_code == 303
-    web.server.payments.worker.run_once()
+    pay_until(
+        web.server,
+        lambda: 'id="unpaid"' not in shopper.get(f"/web/{s}/shop/receipts/S900002").text,
+    )
     page = shopper.get(f"/web/{s}/shop/receipts/S900002").text
     assert 'id="unpaid"' not in page and "succeeded" in page
     r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")  # nothing owed now
