@@ -11,6 +11,12 @@
 The twin streams in-process into the engine and operations (``run_operations``,
 as ``walkout ops`` runs them); the truth stays in memory and is scored by
 ``walkout.evaluation.operations`` (definitions in docs/operations.md).
+
+Two operations run side by side on the engine's outputs: one as the engine
+guessed ("guessed"), and one that also takes the oracle reviewer's labels for
+the events the engine sent to review, a minute after each
+(``walkout.evaluation.ops_labels``; "after review"), as a store's reviewers
+would settle them.
 """
 
 from __future__ import annotations
@@ -26,9 +32,12 @@ import time
 from pathlib import Path
 
 from walkout.evaluation.operations import score_operations
+from walkout.evaluation.ops_labels import OracleLabels
+from walkout.eventlog.records import AnyRecord
 from walkout.fusion.engine import Engine
-from walkout.fusion.outputs import ShelfEvent
+from walkout.fusion.outputs import AnyOutput, ShelfEvent
 from walkout.operations.config import OpsConfig
+from walkout.operations.items import OpsItem
 from walkout.operations.runner import run_operations
 from walkout.operations.watcher import Operations
 from walkout.stores import builtin_store
@@ -45,6 +54,46 @@ FAULTS = {
 }
 
 
+class Reviewed:
+    """Operations with the oracle's labels, and beside it operations without them."""
+
+    def __init__(self, reviewed: Operations, guessed: Operations, oracle: OracleLabels):
+        self.reviewed, self.guessed, self.oracle = reviewed, guessed, oracle
+        self.guessed_items: list[OpsItem] = []
+        self._next = -float("inf")
+
+    @property
+    def on_plate_fault(self):  # type: ignore[no-untyped-def]
+        return self.reviewed.on_plate_fault
+
+    @on_plate_fault.setter
+    def on_plate_fault(self, hook) -> None:  # type: ignore[no-untyped-def]
+        self.reviewed.on_plate_fault = self.guessed.on_plate_fault = hook
+
+    def apply(self, rec: AnyRecord, outputs: list[AnyOutput]) -> list[OpsItem]:
+        for o in outputs:
+            if isinstance(o, ShelfEvent):
+                self.oracle.on_event(o)
+        self.guessed_items += self.guessed.apply(rec, outputs)
+        got = self.reviewed.apply(rec, outputs)
+        now = self.reviewed.now
+        if now >= self._next:
+            self._next = now + 10.0
+            for eid, moves, t in self.oracle.due(now):
+                got += self.reviewed.label(eid, moves, t)
+        return got
+
+    def flush(self, outputs: list[AnyOutput] = ()) -> list[OpsItem]:  # type: ignore[assignment]
+        for o in outputs:
+            if isinstance(o, ShelfEvent):
+                self.oracle.on_event(o)
+        self.guessed_items += self.guessed.flush(outputs)
+        got = self.reviewed.flush(outputs)
+        for eid, moves, t in self.oracle.due(float("inf")):
+            got += self.reviewed.label(eid, moves, t)
+        return got
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", default="convenience")
@@ -53,6 +102,7 @@ def main() -> None:
     ap.add_argument("--faults", action="store_true", help="inject the sensor faults")
     ap.add_argument("--tailgate", type=float, default=0.02)
     ap.add_argument("--conceal", type=float, default=0.02)
+    ap.add_argument("--wrong-shelf", type=float, default=None, help="realistic's rate if unset")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     store = builtin_store(a.store)
@@ -61,15 +111,24 @@ def main() -> None:
         update={
             "behaviours": base.behaviours.model_copy(
                 update={"tailgate": a.tailgate, "conceal": a.conceal}
+                | ({} if a.wrong_shelf is None else {"wrong_shelf": a.wrong_shelf})
             ),
             "faults": base.faults.model_copy(update=FAULTS if a.faults else {}),
         }
     )
     truth: list = []
-    sim = Simulation(store, sc, seed=a.seed, duration_s=a.hours * 3600, truth=truth.append)
+    oracle = OracleLabels()
+
+    def keep_truth(r: object) -> None:
+        truth.append(r)
+        oracle.on_truth(r)
+
+    sim = Simulation(store, sc, seed=a.seed, duration_s=a.hours * 3600, truth=keep_truth)
     cfg = OpsConfig()
     engine = Engine(store)
     ops = Operations(store, cfg)
+    guessed = Operations(store, cfg)
+    both = Reviewed(ops, guessed, oracle)
     items: list = []
     n_out = [0]
     t0 = time.perf_counter()
@@ -86,7 +145,7 @@ def main() -> None:
     stats = run_operations(
         sim.records(),
         engine,
-        ops,
+        both,  # type: ignore[arg-type]
         sink,
         items.append,
         progress=lambda s: print(
@@ -96,6 +155,7 @@ def main() -> None:
     )
     print()
     score = score_operations(store, cfg, truth, items, ops.inventory)
+    raw = score_operations(store, cfg, truth, both.guessed_items, guessed.inventory).as_dict()
     res = {
         "store": a.store,
         "hours": a.hours,
@@ -103,9 +163,16 @@ def main() -> None:
         "faults": a.faults,
         "tailgate": a.tailgate,
         "conceal": a.conceal,
+        "wrong_shelf": sc.behaviours.wrong_shelf,
         "records": stats.records,
         "wall_s": round(time.perf_counter() - t0, 1),
         **score.as_dict(),
+        "labels": {
+            "given": oracle.given,
+            "applied": ops.corrections.labels,
+            "unknown": ops.corrections.unknown_labels,
+        },
+        "guessed": {k: raw[k] for k in ("inventory", "restock", "misplaced")},
         "events_on_faulty_plates": on_faulty,
         "shift": ops.shift_view().lines(),
     }

@@ -20,6 +20,13 @@ class OpsConfig(BaseModel):
     restock_threshold: dict[str, int] = Field(
         default_factory=dict, description="units per product, overriding restock_share"
     )
+    review_wait_s: float = Field(
+        default=900.0,
+        description="a misplaced put in review opens its task when labelled, or after this long",
+    )
+    label_memory: int = Field(
+        default=20_000, description="the latest shelf events whose effect a label can correct"
+    )
     # age checks
     age_policy: AgePolicy = "charge_on_verification"
     # loss prevention

@@ -8,6 +8,11 @@ that took most of its weight). Restock tasks open when a product's units on
 its own facings fall below its threshold and close when staff fill it again;
 misplaced-item tasks open at the put and close when the unit leaves (staff
 returning it, or a shopper taking it).
+
+Every change can be recorded in a journal (``recording``), so that a
+reviewer's label for an event can undo what the engine's best guess did and
+apply what really moved. A misplaced put from an event still in review opens
+no task (``defer``): staff are not sent to fetch what may not be there.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ class _Open:
     t: float
 
 
+Change = tuple[int | tuple[str, str], int]
+"""A facing's index or a misplaced (sku, plate), and the units it gained (or lost)."""
+
+
 @dataclass
 class Inventory:
     store: Store
@@ -47,6 +56,8 @@ class Inventory:
     misplaced_open: dict[tuple[str, str], _Open] = field(default_factory=dict)
     n: Counter[str] = field(default_factory=Counter)
     unexplained: int = 0  # takes of a product none of its places had
+    deferred: set[tuple[str, str]] = field(default_factory=set)  # misplaced, task not opened
+    journal: list[Change] | None = None  # while set, every change is appended here
 
     def __post_init__(self) -> None:
         for fc in self.store.planogram:
@@ -102,11 +113,11 @@ class Inventory:
         out: list[OpsItem] = []
         for pid in sorted(grams, key=lambda p: -abs(grams[p])):
             key = (sku, pid)
-            while qty > 0 and self.misplaced[key] > 0:
-                self.misplaced[key] -= 1
-                qty -= 1
-            if self.misplaced[key] <= 0 and key in self.misplaced_open:
-                out.append(self._close_misplaced(key, t, "gone"))
+            n = min(qty, self.misplaced[key])
+            if n > 0:
+                self._move(key, -n)
+                qty -= n
+            out += self._gone(key, t, "gone")
         while qty > 0:
             i = self._home(sku, grams, need_units=True)
             if i is None:  # nowhere it could come from: take from any facing that has it
@@ -115,23 +126,86 @@ class Inventory:
                 self.unexplained += qty
                 break
             n = min(qty, self.facings[i].units)
-            self.facings[i].units -= n
+            self._move(i, -n)
             qty -= n
         out.extend(self._stock_check(sku, t))
         return out
 
-    def put(self, sku: str, qty: int, grams: dict[str, float], t: float) -> list[OpsItem]:
+    def put(
+        self, sku: str, qty: int, grams: dict[str, float], t: float, defer: bool = False
+    ) -> list[OpsItem]:
+        """``defer``: a misplaced unit is counted, but its task waits for ``open_deferred``."""
         i = self._home(sku, grams, need_units=False)
         if i is not None:
-            self.facings[i].units += qty
+            self._move(i, qty)
             return self._stock_check(sku, t)
         if not grams:
             return []
         pid = max(sorted(grams), key=lambda p: abs(grams[p]))
         key = (sku, pid)
-        self.misplaced[key] += qty
-        if key in self.misplaced_open:
+        self._move(key, qty)
+        if key in self.misplaced_open or self.misplaced[key] <= 0:
             return []
+        if defer:
+            self.deferred.add(key)
+            return []
+        return self._open_misplaced(key, qty, t)
+
+    def open_deferred(self, keys: set[tuple[str, str]], t: float) -> list[OpsItem]:
+        """The tasks of deferred misplaced units that are still there."""
+        out: list[OpsItem] = []
+        for key in sorted(keys & self.deferred):
+            self.deferred.discard(key)
+            if self.misplaced[key] > 0 and key not in self.misplaced_open:
+                out += self._open_misplaced(key, self.misplaced[key], t)
+        return out
+
+    def undo(self, changes: list[Change]) -> None:
+        """Take back recorded changes exactly (a count may go below zero for now:
+        ``clamp`` once what replaces them is applied, then ``settle``)."""
+        for where, n in reversed(changes):
+            self._move(where, -n)
+
+    def clamp(self, places: list[int | tuple[str, str]]) -> None:
+        """No count below zero: what a take took that was not there came from elsewhere."""
+        for where in dict.fromkeys(places):
+            have = self.misplaced[where] if isinstance(where, tuple) else self.facings[where].units
+            if have < 0:
+                self._move(where, -have)
+
+    def settle(
+        self, places: list[int | tuple[str, str]], t: float, why: str = "review"
+    ) -> list[OpsItem]:
+        """Tasks and alerts of places whose counts were corrected."""
+        out: list[OpsItem] = []
+        skus: set[str] = set()
+        for where in dict.fromkeys(places):
+            if isinstance(where, tuple):
+                out += self._gone(where, t, why)
+            else:
+                skus.add(self.facings[where].product)
+        for sku in sorted(skus):
+            out += self._stock_check(sku, t)
+        return out
+
+    def _move(self, where: int | tuple[str, str], n: int) -> None:
+        if n == 0:
+            return
+        if isinstance(where, tuple):
+            self.misplaced[where] += n
+        else:
+            self.facings[where].units += n
+        if self.journal is not None:
+            self.journal.append((where, n))
+
+    def _gone(self, key: tuple[str, str], t: float, why: str) -> list[OpsItem]:
+        if self.misplaced[key] > 0:
+            return []
+        self.deferred.discard(key)
+        return [self._close_misplaced(key, t, why)] if key in self.misplaced_open else []
+
+    def _open_misplaced(self, key: tuple[str, str], qty: int, t: float) -> list[OpsItem]:
+        sku, pid = key
         self.n["misplaced"] += 1
         tid = f"misplaced-{self.n['misplaced']}"
         self.misplaced_open[key] = _Open(tid, t)
@@ -155,7 +229,7 @@ class Inventory:
             kind="misplaced",
             title=f"{key[0]} off plate {key[1]}",
             t=t,
-            status="done",
+            status="cancelled" if why == "review" else "done",
             data={"sku": key[0], "plate": key[1], "opened": o.t, "why": why},
         )
 

@@ -22,6 +22,7 @@ from walkout.fusion.outputs import AnyOutput, Receipt, Session, ShelfEvent
 from walkout.operations.agecheck import AgeChecks
 from walkout.operations.conceal import Concealment
 from walkout.operations.config import OpsConfig
+from walkout.operations.corrections import Corrections, Move
 from walkout.operations.health import Health
 from walkout.operations.inventory import Inventory
 from walkout.operations.items import Alert, OpsItem
@@ -42,6 +43,7 @@ class Operations:
         self.cfg = config or OpsConfig()
         self.layout = Layout.of(store)
         self.inventory = Inventory(store, self.cfg)
+        self.corrections = Corrections(self.inventory, self.cfg)
         self.ages = AgeChecks(store, self.cfg)
         self.loss = LossPrevention(store, self.cfg)
         self.conceal = Concealment(self.layout, self.cfg)
@@ -71,6 +73,7 @@ class Operations:
             self._next_settle = self.now + SETTLE_EVERY_S
             out += self._concealed(False)
             out += self.loss.settle_rfid(self.now)
+            out += self.corrections.due(self.now)
         self._faults()
         return self._keep(out)
 
@@ -91,6 +94,11 @@ class Operations:
                 self.decisions[session] = x.data["decision"]
         return self._keep(got)
 
+    def label(self, event: str, moves: list[Move], t: float) -> list[OpsItem]:
+        """A reviewer's word on what moved at a shelf event (an input, like a record):
+        the inventory follows it, and a misplaced unit's task opens only now."""
+        return self._keep(self.corrections.label(event, moves, t))
+
     def shift_view(self) -> ShiftView:
         return shift_view(self)
 
@@ -99,12 +107,7 @@ class Operations:
     def _output(self, o: AnyOutput) -> list[OpsItem]:
         out: list[OpsItem] = []
         if isinstance(o, ShelfEvent):
-            if o.op in ("take", "put") and o.hypotheses:
-                for sku, q in o.hypotheses[0].items:
-                    if sku == "?" or sku not in self.store.products:
-                        continue
-                    f = self.inventory.take if o.op == "take" else self.inventory.put
-                    out += f(sku, q, o.plates, o.t_end)
+            out += self.corrections.on_event(o, self.store.products)
             out += self.ages.on_event(o)
             out += self.loss.on_event(o)
             if o.op == "take" and self.cfg.conceal:

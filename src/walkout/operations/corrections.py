@@ -1,0 +1,110 @@
+"""Shelf events into the live inventory, in a way a reviewer's label can correct.
+
+The engine's best guess for an event moves the counts at once (stock on the
+floor plan should not wait for a human). When the event is in review, a
+misplaced put it implies opens no task yet: staff should not be sent to fetch
+what may not be there. A label (what really moved at that event, from the
+review console or, in benchmarks, the oracle reviewer) undoes the guess and
+applies the truth, and only then opens the tasks; a label that never comes
+opens them after ``review_wait_s`` as guessed.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Container
+from dataclasses import dataclass, field
+from typing import Literal
+
+from walkout.fusion.outputs import ShelfEvent
+from walkout.operations.config import OpsConfig
+from walkout.operations.inventory import Change, Inventory
+from walkout.operations.items import OpsItem
+
+Op = Literal["take", "put"]
+Move = tuple[Op, str, int]
+"""(take or put, sku, units): one product's units that really moved at an event."""
+
+
+@dataclass
+class Effect:
+    t: float
+    plates: dict[str, float]
+    changes: list[Change]
+    deferred: set[tuple[str, str]] = field(default_factory=set)
+
+
+class Corrections:
+    def __init__(self, inventory: Inventory, cfg: OpsConfig):
+        self.inventory = inventory
+        self.cfg = cfg
+        self.effects: OrderedDict[str, Effect] = OrderedDict()
+        # event in review -> when its deferred tasks open, and which
+        self.waiting: dict[str, tuple[float, set[tuple[str, str]]]] = {}
+        self.labels = 0
+        self.unknown_labels = 0  # labels for events no longer (or never) remembered
+
+    def on_event(self, o: ShelfEvent, known: Container[str]) -> list[OpsItem]:
+        """The top hypothesis of one decided event (``known``: the store's skus)."""
+        if o.op not in ("take", "put") or not o.hypotheses:
+            return []
+        moves: list[Move] = [
+            (o.op, sku, q) for sku, q in o.hypotheses[0].items if sku != "?" and sku in known
+        ]
+        out, eff = self._apply(moves, o.plates, o.t_end, defer=o.review)
+        self._remember(o.id, eff)
+        if eff.deferred:
+            self.waiting[o.id] = (o.t_end + self.cfg.review_wait_s, eff.deferred)
+        return out
+
+    def label(self, event: str, moves: list[Move], t: float) -> list[OpsItem]:
+        """What really moved at ``event``: its guessed effect undone, ``moves`` applied."""
+        eff = self.effects.get(event)
+        if eff is None:
+            self.unknown_labels += 1
+            return []
+        self.labels += 1
+        self.waiting.pop(event, None)
+        inv = self.inventory
+        inv.undo(eff.changes)
+        got, new = self._apply(moves, eff.plates, t, defer=False, clamp=eff.changes)
+        self._remember(event, new)
+        # what the guess moved and the label did not: its tasks close, its stock is checked
+        return inv.settle([w for w, _ in eff.changes], t) + got
+
+    def due(self, now: float) -> list[OpsItem]:
+        """Deferred tasks of events whose label is overdue: opened as guessed."""
+        out: list[OpsItem] = []
+        for eid in sorted(e for e, (t, _) in self.waiting.items() if t <= now):
+            out += self.inventory.open_deferred(self.waiting.pop(eid)[1], now)
+        return out
+
+    def _apply(
+        self,
+        moves: list[Move],
+        plates: dict[str, float],
+        t: float,
+        defer: bool,
+        clamp: list[Change] = (),  # type: ignore[assignment]
+    ) -> tuple[list[OpsItem], Effect]:
+        """``moves`` applied and journalled; ``clamp``: places an undo may have left below zero."""
+        inv = self.inventory
+        inv.journal = changes = []
+        before = set(inv.deferred)
+        out: list[OpsItem] = []
+        try:
+            for op, sku, q in moves:
+                if op == "take":
+                    out += inv.take(sku, q, plates, t)
+                else:
+                    out += inv.put(sku, q, plates, t, defer=defer)
+            inv.clamp([w for w, _ in clamp])  # journalled, so a second label undoes it too
+        finally:
+            inv.journal = None
+        return out, Effect(t, plates, changes, inv.deferred - before)
+
+    def _remember(self, event: str, eff: Effect) -> None:
+        self.effects[event] = eff
+        self.effects.move_to_end(event)
+        while len(self.effects) > self.cfg.label_memory:
+            self.effects.popitem(last=False)
