@@ -32,9 +32,7 @@ class OracleLabels:
     given: int = 0
 
     def on_event(self, e: ShelfEvent) -> None:
-        if e.op == "none" and not e.review:
-            return
-        self.events.append(e)
+        self.events.append(e)  # all of them: the matching must see every candidate
         if e.review:
             self.waiting.append(e)
 

@@ -30,6 +30,7 @@ Move = tuple[Op, str, int]
 class Effect:
     t: float
     plates: dict[str, float]
+    moves: list[Move]
     changes: list[Change]
     deferred: set[tuple[str, str]] = field(default_factory=set)
 
@@ -64,10 +65,14 @@ class Corrections:
             self.unknown_labels += 1
             return []
         self.labels += 1
-        self.waiting.pop(event, None)
+        waited = self.waiting.pop(event, None)
         inv = self.inventory
+        if sorted(moves) == sorted(eff.moves):
+            # the guess was right: nothing to move (a take chooses its place from the
+            # counts, so doing it again later could choose another), its tasks open now
+            return inv.open_deferred(waited[1], t) if waited else []
         inv.undo(eff.changes)
-        got, new = self._apply(moves, eff.plates, t, defer=False, clamp=eff.changes)
+        got, new = self._apply(moves, eff.plates, t, defer=False)
         self._remember(event, new)
         # what the guess moved and the label did not: its tasks close, its stock is checked
         return inv.settle([w for w, _ in eff.changes], t) + got
@@ -80,14 +85,9 @@ class Corrections:
         return out
 
     def _apply(
-        self,
-        moves: list[Move],
-        plates: dict[str, float],
-        t: float,
-        defer: bool,
-        clamp: list[Change] = (),  # type: ignore[assignment]
+        self, moves: list[Move], plates: dict[str, float], t: float, defer: bool
     ) -> tuple[list[OpsItem], Effect]:
-        """``moves`` applied and journalled; ``clamp``: places an undo may have left below zero."""
+        """``moves`` applied, and journalled so that a label can undo them."""
         inv = self.inventory
         inv.journal = changes = []
         before = set(inv.deferred)
@@ -98,10 +98,9 @@ class Corrections:
                     out += inv.take(sku, q, plates, t)
                 else:
                     out += inv.put(sku, q, plates, t, defer=defer)
-            inv.clamp([w for w, _ in clamp])  # journalled, so a second label undoes it too
         finally:
             inv.journal = None
-        return out, Effect(t, plates, changes, inv.deferred - before)
+        return out, Effect(t, plates, list(moves), changes, inv.deferred - before)
 
     def _remember(self, event: str, eff: Effect) -> None:
         self.effects[event] = eff

@@ -57,6 +57,7 @@ class Inventory:
     n: Counter[str] = field(default_factory=Counter)
     unexplained: int = 0  # takes of a product none of its places had
     deferred: set[tuple[str, str]] = field(default_factory=set)  # misplaced, task not opened
+    borrowed: Counter[tuple[str, str]] = field(default_factory=Counter)  # see ``undo``
     journal: list[Change] | None = None  # while set, every change is appended here
 
     def __post_init__(self) -> None:
@@ -161,17 +162,14 @@ class Inventory:
         return out
 
     def undo(self, changes: list[Change]) -> None:
-        """Take back recorded changes exactly (a count may go below zero for now:
-        ``clamp`` once what replaces them is applied, then ``settle``)."""
+        """Take back recorded changes exactly, then ``settle`` their places.
+
+        A label may say a misplaced unit was never there after a later take took
+        it from there: that take took from the product's facing instead, which
+        the unit's negative count, ``borrowed`` from the facing, keeps exact
+        whichever of the two events is corrected first, or whether both are."""
         for where, n in reversed(changes):
             self._move(where, -n)
-
-    def clamp(self, places: list[int | tuple[str, str]]) -> None:
-        """No count below zero: what a take took that was not there came from elsewhere."""
-        for where in dict.fromkeys(places):
-            have = self.misplaced[where] if isinstance(where, tuple) else self.facings[where].units
-            if have < 0:
-                self._move(where, -have)
 
     def settle(
         self, places: list[int | tuple[str, str]], t: float, why: str = "review"
@@ -182,6 +180,7 @@ class Inventory:
         for where in dict.fromkeys(places):
             if isinstance(where, tuple):
                 out += self._gone(where, t, why)
+                skus.add(where[0])  # it may have borrowed from its facing
             else:
                 skus.add(self.facings[where].product)
         for sku in sorted(skus):
@@ -192,11 +191,27 @@ class Inventory:
         if n == 0:
             return
         if isinstance(where, tuple):
-            self.misplaced[where] += n
+            self._move_misplaced(where, n)
         else:
             self.facings[where].units += n
         if self.journal is not None:
             self.journal.append((where, n))
+
+    def _move_misplaced(self, key: tuple[str, str], n: int) -> None:
+        """The spot's net count (units there less units borrowed) moves by ``n``;
+        below zero, the product's first facing lends the difference."""
+        net = self.misplaced[key] - self.borrowed[key] + n
+        owed = max(-net, 0)
+        homes = self.of_product.get(key[0])
+        if homes:
+            self.facings[homes[0]].units -= owed - self.borrowed[key]
+        elif owed:  # a product of no facing: nothing to borrow from, nothing to count
+            owed, net = 0, max(net, 0)
+        self.misplaced[key] = max(net, 0)
+        if owed:
+            self.borrowed[key] = owed
+        else:
+            self.borrowed.pop(key, None)
 
     def _gone(self, key: tuple[str, str], t: float, why: str) -> list[OpsItem]:
         if self.misplaced[key] > 0:

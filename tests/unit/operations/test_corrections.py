@@ -101,3 +101,33 @@ def test_labels_that_agree_with_the_guess_change_nothing_and_relabelling_is_idem
     once = ([f.units for f in ops.inventory.facings], +ops.inventory.misplaced)
     ops.label(f"E{i}", other, 102.0)
     assert ([f.units for f in ops.inventory.facings], +ops.inventory.misplaced) == once
+
+
+def _phantom_pair(shop, labelled: list[str]) -> Operations:
+    """A hand's weight read as a misplaced SNK00001 put on SNK00002's plate, then a
+    take of two SNK00001 there (the misplaced one first, one from its own facing)."""
+    ops = Operations(shop)
+    ops._output(event("E1", "put", "SNK00001", 1, ON_SNK2, 5.0, review=True))
+    ops._output(event("E2", "take", "SNK00001", 2, {"G01.1.3": -60.0}, 6.0, review=True))
+    for i, eid in enumerate(labelled):
+        ops.label(eid, [] if eid == "E1" else [("take", "SNK00001", 1)], 60.0 + i)
+    return ops
+
+
+def test_labels_stay_exact_whichever_of_two_linked_events_is_corrected_first(shop) -> None:
+    """The take's guess depends on the put's: either label first, or one alone, ends right."""
+    # truth: nothing was put; one SNK00001 was taken (it can only have come from its facing)
+    for order in (["E1", "E2"], ["E2", "E1"], ["E1"]):
+        ops = _phantom_pair(shop, order)
+        want = 15 if "E2" in order else 14  # E2 unlabelled: still its guess, two taken
+        assert ops.inventory.units("SNK00001") == want, order
+        assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 0, order
+        assert not [x for x in ops.items.values() if x.kind == "misplaced" and x.status == "open"]
+
+
+def test_a_label_confirming_a_misplaced_put_opens_its_task_at_once(shop) -> None:
+    ops = Operations(shop)
+    assert not _misplaced(ops._output(event("E1", "put", "SNK00001", 1, ON_SNK2, 5.0, review=True)))
+    (task,) = _misplaced(ops.label("E1", [("put", "SNK00001", 1)], 50.0))
+    assert task.status == "open" and task.t == 50.0
+    assert not ops.corrections.due(10_000.0)  # not a second time
