@@ -332,7 +332,14 @@ class Engine:
             if self._staff_likely(sess_p):
                 held = None  # staff put back stock from the stockroom, not from a cart
         recog = self._recognition(who, ev.t0, ev.t1)
-        hyps = rank(grams, mass, cands, self.products, self.plan, self.cfg, recog, held)
+        swap = None
+        if self.cfg.use_layout and known_plates and not self._staff_likely(sess_p):
+            here = cands if take else self.plan.candidates(known_plates)
+            swap = (take, here, held if held is not None else self._held(sess_p))
+        hyps = rank(grams, mass, cands, self.products, self.plan, self.cfg, recog, held, swap)
+        if any(q < 0 for _, q in hyps[0][0]):
+            return self._swap(ev, plates, hyps, who, sess_p)
+        hyps = [(h, p) for h, p in hyps if all(q > 0 for _, q in h)]  # the swaps lost
         if take and hyps[0][0][0][0] == UNKNOWN:
             # weight that came onto these plates unexplained (a hand, an arm, a bag)
             # may be what is leaving with the item: try without it
@@ -520,6 +527,29 @@ class Engine:
             for (parts, worst, _), wi in zip(scored, w, strict=True)
         ]
         return sorted(out, key=lambda x: (-x[2], x[1]))
+
+    def _swap(
+        self,
+        ev: PendingEvent,
+        plates: list[str],
+        hyps: list[Any],
+        who: dict[str | None, float],
+        sess_p: dict[str | None, float],
+    ) -> list[ShelfEvent]:
+        """A unit taken and a held one set down in one event: a take and a put, each
+        with the swap's odds, by the same hand (the weight cannot tell two people apart
+        here, and one reaching in with a thing and out with another is the pattern)."""
+        items, p_swap = hyps[0]
+        (x, _), (b, _) = sorted(items, key=lambda it: -it[1])
+        wx, wb = self.products[x].weight_g, self.products[b].weight_g
+        net = abs(ev.delta) or 1.0
+        alts = [(h, p) for h, p in hyps[1:4] if all(q > 0 for _, q in h)]
+        out = []
+        for k, (sku, grams, take) in enumerate(((x, -wx, True), (b, wb, False)), start=1):
+            part = _part(ev, k, {p: grams * abs(d) / net for p, d in ev.plates.items()})
+            sub = [(((sku, 1),), p_swap), *alts]
+            out.append(self._commit(part, plates, take, sub, who, sess_p, parent=ev.id))
+        return out
 
     def _split(self, ev: PendingEvent, hyps: list[Any], take: bool) -> list[ShelfEvent]:
         items, p_items = hyps[0]

@@ -8,7 +8,11 @@ Each hypothesis is scored by
   ``use_layout=False`` (weight only);
 - quantity: one unit is likelier than several, two products than one rarely;
 - recognition: the in-hand recogniser's scores for the product, tempered;
-- for a put: what the shopper holds (their cart) is likelier than anything else.
+- for a put: what the shopper holds (their cart) is likelier than anything else;
+- a swap: one unit taken from these plates while one held unit is set down on
+  them, in one event (the net weight is their difference). Written with the
+  set-down unit's count negative, ``((taken, 1), (put, -1))``; the engine
+  splits such an event into its take and its put.
 A catch-all "something else" hypothesis keeps probabilities honest when
 nothing fits. Scores become probabilities by normalising over all of them.
 """
@@ -101,6 +105,43 @@ def place_loglik(
     return score
 
 
+def _swaps(
+    removed: float,
+    mass: dict[str, float],
+    taken: set[str],
+    held: dict[str, float],
+    products: dict[str, Product],
+    plan: LivePlanogram,
+    cfg: EngineConfig,
+) -> list[Scored]:
+    """One unit of a product here taken and one held unit set down, ``removed`` grams
+    net (negative: more came than went). Only pairs the weight fits within 4 sd."""
+    out: list[Scored] = []
+    for x in sorted(taken):
+        px = products.get(x)
+        if px is None:
+            continue
+        place = place_loglik(mass, [x], plan) if cfg.use_layout else 0.0
+        for b, h in sorted(held.items()):
+            pb = products.get(b)
+            if pb is None or b == x or h <= 0.5:
+                continue
+            mu = px.weight_g - pb.weight_g
+            var = (
+                px.weight_sd_g**2
+                + pb.weight_sd_g**2
+                + (cfg.gain_sd * (px.weight_g + pb.weight_g)) ** 2
+                + 2 * cfg.weight_floor_g**2
+            )
+            if (removed - mu) ** 2 > 16 * var or abs(mu) < 3 * math.sqrt(var):
+                continue
+            ll = -0.5 * (removed - mu) ** 2 / var - 0.5 * math.log(2 * math.pi * var)
+            # a held unit set down among other products: as unlikely as any wrong shelf
+            lp = ll + cfg.mixed_logprior + place + math.log(0.05) + math.log(h)
+            out.append(Scored(((x, 1), (b, -1)), lp))
+    return out
+
+
 def rank(
     grams: float,
     mass: dict[str, float],
@@ -110,10 +151,13 @@ def rank(
     cfg: EngineConfig,
     recognition: dict[str, float] | None = None,
     held: dict[str, float] | None = None,
+    swap: tuple[bool, set[str], dict[str, float]] | None = None,
 ) -> list[tuple[tuple[tuple[str, int], ...], float]]:
     """Ranked (items, probability) for an event of ``grams`` (positive) spread as ``mass`` over plates.
 
     ``held``: for a put, products the shopper holds, with how sure we are they hold them.
+    ``swap``: (is the event a take, products that can be taken here, products held):
+    also weigh a take and a put in one event.
     """
     cands = sorted(c for c in candidates if c in products)
     scored: list[Scored] = []
@@ -151,6 +195,9 @@ def rank(
         if held is not None:
             lp += sum(math.log(max(held.get(s, 0.0), 0.01)) for s in skus)
         out.append(Scored(h.items, lp))
+    if swap is not None:
+        take, taken, held_any = swap
+        out += _swaps(grams if take else -grams, mass, taken, held_any, products, plan, cfg)
     out.append(Scored(((UNKNOWN, 1),), cfg.unknown_loglik))
     logps = np.array([h.logp for h in out])
     probs = np.exp(logps - logps.max())

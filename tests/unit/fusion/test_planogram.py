@@ -153,3 +153,41 @@ def test_without_the_put_the_same_take_is_unexplained(store: Store, layout: Layo
     assert lines(out.receipt_of(out.session_of_track("a1"))) == {"P004": 1}
     rb = out.receipt_of(out.session_of_track("b2"))
     assert lines(rb) == {} and rb.status == "review"  # B left with something unnamed
+
+
+def test_a_take_and_a_wrong_shelf_put_in_one_event_are_both_seen(
+    store: Store, layout: Layout
+) -> None:
+    """A takes a P004, then at P012's plate takes a P012 (611.8 g) while setting the
+    P004 down there: one event of -176.6 g, which no unit explains. A pays for the
+    P012 only, and the P004 is found on G1.4.5."""
+    y = front_of(layout, "G1.2.1")[1]
+    a = Person(
+        "a1",
+        [
+            (0.5, 1.5, 0.3),
+            (2.5, 1.7, y),
+            (6.5, 1.7, y),
+            (7.5, 2.4, y),
+            (10, 2.4, y),
+            (14, 6.5, 0.3),
+        ],
+        [Reach(3.8, 4.6, "G1.2.1"), Reach(7.8, 8.8, "G1.4.5")],
+    )
+    moves = [
+        Move(4.2, {"G1.2.1": -200.0, "G1.2.2": -235.2}),
+        Move(8.2, {"G1.4.5": P004 - 611.8}, ramp_s=0.3),
+    ]
+    out = run(
+        Script(store, 20.0, moves=moves, people=[a], entries=[Entry(0.2, "qr-a")]).records(), store
+    )
+    sa = out.session_of_track("a1")
+    take_a, *swap = out.moves()
+    assert items(take_a) == [("P004", 1)]
+    assert [(e.op, items(e), e.session, e.parent) for e in swap] == [
+        ("take", [("P012", 1)], sa, swap[0].parent),
+        ("put", [("P004", 1)], sa, swap[0].parent),
+    ]
+    assert swap[0].parent is not None and swap[0].plates.keys() == {"G1.4.5"}
+    assert swap[0].delta_g < 0 < swap[1].delta_g
+    assert lines(out.receipt_of(sa)) == {"P012": 1}

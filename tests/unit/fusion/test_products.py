@@ -168,3 +168,16 @@ def test_a_put_measured_a_fifth_heavy_is_still_the_unit_in_hand(
     cands = plan.candidates(list(mass))
     r = ranked(mass, store, plan, candidates=cands, held={"P007": 0.99})
     assert top(r) == {"P007": 1} and r[0][1] > 0.95
+
+
+def test_a_swap_explains_a_take_no_unit_fits_and_steals_nothing_from_one_that_fits(
+    store: Store, plan: LivePlanogram
+) -> None:
+    """A P005 (472.8 g) taken while a held P001 (150.2 g) is set down: 322.6 g."""
+    cands = plan.candidates(["G1.2.3", "G1.2.4"])
+    swap = (True, cands, {"P001": 1.0})
+    r = ranked({"G1.2.3": 150.0, "G1.2.4": 172.6}, store, plan, swap=swap)
+    assert r[0][0] == (("P005", 1), ("P001", -1)) and r[0][1] > 0.9
+    plain = ranked({"G1.2.3": 200.0, "G1.2.4": 272.8}, store, plan, swap=swap)
+    assert top(plain) == {"P005": 1} and plain[0][1] > 0.99
+    assert not any(q < 0 for items, _ in ranked({"G1.2.3": 322.6}, store, plan) for _, q in items)
