@@ -76,6 +76,19 @@ def test_a_unit_put_across_two_plates_and_taken_off_either_is_gone(
 # -- in the engine ------------------------------------------------------------------------------
 
 
+def a_path(layout: Layout) -> list[tuple[float, float, float]]:
+    """A's walk: to P004's shelf (G1.2), along to P012's (G1.4), out."""
+    y = front_of(layout, "G1.2.1")[1]
+    return [
+        (0.5, 1.5, 0.3),
+        (2.5, 1.7, y),
+        (6.5, 1.7, y),
+        (7.5, 2.4, y),
+        (10, 2.4, y),
+        (14, 6.5, 0.3),
+    ]
+
+
 def wrong_shelf_log(store: Store, layout: Layout, put_back: bool = True) -> list[AnyRecord]:
     """A takes a P004 from G1.2.1-2 (at 4.2 s) and leaves it on G1.4.5, P012's plate
     (at 8.2 s); B comes later and takes it from there (at 13.4 s)."""
@@ -88,14 +101,7 @@ def wrong_shelf_log(store: Store, layout: Layout, put_back: bool = True) -> list
     moves.append(Move(13.4, {"G1.4.5": -P004}))
     a = Person(
         "a1",
-        [
-            (0.5, 1.5, 0.3),
-            (2.5, 1.7, y),
-            (6.5, 1.7, y),
-            (7.5, 2.4, y),
-            (10, 2.4, y),
-            (14, 6.5, 0.3),
-        ],
+        a_path(layout),
         a_reaches,
     )
     b = Person(
@@ -161,17 +167,9 @@ def test_a_take_and_a_wrong_shelf_put_in_one_event_are_both_seen(
     """A takes a P004, then at P012's plate takes a P012 (611.8 g) while setting the
     P004 down there: one event of -176.6 g, which no unit explains. A pays for the
     P012 only, and the P004 is found on G1.4.5."""
-    y = front_of(layout, "G1.2.1")[1]
     a = Person(
         "a1",
-        [
-            (0.5, 1.5, 0.3),
-            (2.5, 1.7, y),
-            (6.5, 1.7, y),
-            (7.5, 2.4, y),
-            (10, 2.4, y),
-            (14, 6.5, 0.3),
-        ],
+        a_path(layout),
         [Reach(3.8, 4.6, "G1.2.1"), Reach(7.8, 8.8, "G1.4.5")],
     )
     moves = [

@@ -23,6 +23,7 @@ from tests.fixtures.fusion_script import (
     stand,
 )
 from tests.fixtures.mini_store import mini_store
+from tests.unit.fusion.test_planogram import a_path
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
 from walkout.eventlog.records import AnyRecord, PlateBatch
@@ -40,14 +41,7 @@ def busy_log(store: Store, layout: Layout) -> list[AnyRecord]:
     y2 = front_of(layout, "G2.2.5")[1]
     a = Person(  # takes a P004, leaves it on P012's plate (G1.4.5), goes
         "a1",
-        [
-            (0.5, 1.5, 0.3),
-            (2.5, 1.7, y),
-            (6.5, 1.7, y),
-            (7.5, 2.4, y),
-            (10, 2.4, y),
-            (14, 6.5, 0.3),
-        ],
+        a_path(layout),
         [Reach(3.8, 4.6, "G1.2.1"), Reach(7.8, 8.6, "G1.4.5")],
     )
     b = Person("b2", stand(1.3, y, 1.6, 18.0), [Reach(11.8, 12.6, "G1.2.1")])  # a's group
