@@ -70,6 +70,9 @@ NOBODY_SCORE = 0.011  # a hand score under this (3 sds away all the time) is nob
 STEP_HAND_S = 0.15  # the hand that made a jump of the weight was in the shelf this close to it
 
 
+SPLIT_MIN_SHARE = 0.1  # a split into lifts must be at least this likely, against the whole
+
+
 class Engine:
     def __init__(self, store: Store, config: EngineConfig | None = None):
         self.store = store
@@ -444,12 +447,16 @@ class Engine:
         known = [p for p in plates if p in self.plan.index]
         if len(known) != len(plates):
             return None
+        # a way to share the units out over the lifts must be nearly as likely as the
+        # event as a whole (a unit straddling two plates makes their nets no multiple
+        # of it); else the next way of finding lifts, else the event stays whole
+        floor = SPLIT_MIN_SHARE * hyps[0][1]
         steps = plate_steps(ev.changes, take)
         joint = self._split_hypotheses(steps, hyps, take, ev) if steps else []
-        if not joint:
+        if not joint or joint[0][2] < floor:
             steps = self._curve_steps(ev, plates, take, hyps[0][0])
             joint = self._split_hypotheses(steps, hyps, take, ev) if steps else []
-        if not joint:
+        if not joint or joint[0][2] < floor:
             return None
         best_parts, worst_z, _ = joint[0]
         p_split = 0.995 if worst_z < 2.0 else 0.95
