@@ -13,7 +13,8 @@ as ``walkout ops`` runs them); the truth stays in memory and is scored by
 ``walkout.evaluation.operations`` (definitions in docs/operations.md).
 
 Two operations run side by side on the engine's outputs: one as the engine
-guessed ("guessed"), and one that also takes the oracle reviewer's labels for
+guessed ("guessed": no reviewer, so a misplaced put in review opens its task at
+once), and one that also takes the oracle reviewer's labels for
 the events the engine sent to review, a minute after each
 (``walkout.evaluation.ops_labels``; "after review"), as a store's reviewers
 would settle them.
@@ -127,7 +128,8 @@ def main() -> None:
     cfg = OpsConfig()
     engine = Engine(store)
     ops = Operations(store, cfg)
-    guessed = Operations(store, cfg)
+    # without reviewers nobody labels: misplaced puts in review open their tasks at once
+    guessed = Operations(store, cfg.model_copy(update={"review_wait_s": 0.0}))
     both = Reviewed(ops, guessed, oracle)
     items: list = []
     n_out = [0]
