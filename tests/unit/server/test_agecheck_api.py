@@ -161,3 +161,33 @@ def test_a_verification_is_replayed_after_a_restart_from_scratch(
     after = live.items("alerts")
     assert after.keys() == before.keys()  # the same items, none twice
     assert after[f"{BEER_TASK}-done"]["data"]["verified"] is False
+
+
+def test_block_exit_from_the_settings_holds_the_exit_gate_until_verified(fed: OpsLive) -> None:
+    r = fed.client.put(
+        f"/api/stores/{fed.store}/settings",
+        json={"age_check": "block_exit"},
+        headers=fed.auth("admin"),
+    )
+    assert r.status_code == 200 and r.json()["age_check"] == "block_exit"
+    fed.caught_up()
+    assert fed.ops().cfg.age_policy == "block_exit"  # the age_policy record reached operations
+    exit_gate = fed.server.stores[fed.store].gates_of_kind("exit")[0].id
+    url = f"/api/stores/{fed.store}/gate/decisions"
+
+    def ask(session: str, **kw: Any) -> Any:
+        body = {"gate": exit_gate, "kind": "exit", "session": session, **kw}
+        return fed.client.post(url, json=body, headers=fed.auth("device"))
+
+    r = ask(BEER_SESSION)
+    assert r.status_code == 200 and r.json()["decision"] == "refuse"
+    assert BEER_TASK in r.json()["reason"]
+    assert ask("S000001").json()["decision"] == "admit"  # bought nothing restricted
+    assert ask(BEER_SESSION, code="x").status_code == 422
+    r = fed.client.post(
+        url, json={"gate": "entry-1", "kind": "exit", "session": "S1"}, headers=fed.auth("device")
+    )
+    assert r.status_code == 422
+    assert fed.verify(BEER_TASK, True).status_code == 202
+    fed.wait_item("alerts", f"{BEER_TASK}-done")
+    assert ask(BEER_SESSION).json()["decision"] == "admit"
