@@ -74,7 +74,7 @@ def test_restock_task_claim_close_analytics_settings(site: Site, browser: object
     admin_page.goto(f"{site.url}/web/{site.shop}/ops/settings")
     admin_page.fill("#hold_amount", "25.00")
     admin_page.fill("#review_threshold", "0.97")
-    admin_page.select_option("#age_check", "gate")
+    admin_page.select_option("#age_check", "block_exit")
     admin_page.fill("#dispute_auto_refund_max", "5.00")
     admin_page.click("#save")
     admin_page.wait_for_selector("#saved")
@@ -82,7 +82,7 @@ def test_restock_task_claim_close_analytics_settings(site: Site, browser: object
     with site.api(site.tokens["admin"]) as admin:
         s = admin.get(f"/api/stores/{site.shop}/settings").json()
         assert s["hold_amount"] == 2500 and s["dispute_auto_refund_max"] == 500
-        assert s["review_threshold"] == 0.97 and s["age_check"] == "gate"
+        assert s["review_threshold"] == 0.97 and s["age_check"] == "block_exit"
         assert admin.get(f"/api/stores/{site.shop}/policy").json()["hold_amount"] == 2500
     # the admin sees the queues but does not work them (as in the API)
     admin_page.goto(f"{site.url}/web/{site.shop}/ops")

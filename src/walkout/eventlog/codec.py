@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 from walkout.eventlog.records import (
     RECORD_ADAPTER,
+    AgePolicySet,
     Ambiguity,
     AnyRecord,
     GateEntry,
     GatePass,
     Header,
+    IdVerification,
     KeypointFrame,
     PlateBatch,
     Recognition,
@@ -106,6 +108,16 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
         obj["t_start"] = _t(rec.t_start)
         obj["t_end"] = None if rec.t_end is None else _t(rec.t_end)
         obj["min_distance_m"] = round(float(rec.min_distance_m), 3) + 0.0
+        return obj
+    if isinstance(rec, IdVerification):
+        obj = _base(rec, "id_verification")
+        obj.update(session=rec.session, verified=rec.verified, by=rec.by)
+        if rec.task is not None:
+            obj["task"] = rec.task
+        return obj
+    if isinstance(rec, AgePolicySet):
+        obj = _base(rec, "age_policy")
+        obj.update(policy=rec.policy, by=rec.by)
         return obj
     if isinstance(rec, Header):
         return rec.model_dump(mode="json")

@@ -253,6 +253,32 @@ class Ambiguity(_Record):
     min_distance_m: float = Field(ge=0, description="closest the two came in the window")
 
 
+class IdVerification(_Record):
+    """A member of staff checked a shopper's ID for an age-restricted item (an
+    ``id_check`` task): ``verified`` the shopper may buy it, or refused. Written by
+    the server for staff (never accepted from a device), so a replay of the log
+    gives store operations the same answers at the same point."""
+
+    kind: Literal["id_verification"] = "id_verification"
+    session: str = Field(min_length=1, max_length=64, description="the engine's session id")
+    verified: bool
+    by: str = Field(min_length=1, max_length=64, description="who checked (staff token id)")
+    task: str | None = Field(default=None, max_length=64, description="the id_check task")
+
+
+class AgePolicySet(_Record):
+    """The store's age-check policy changed (store settings): store operations decide
+    receipts by it from this record on. Written by the server, never by a device."""
+
+    kind: Literal["age_policy"] = "age_policy"
+    policy: Literal["block_exit", "charge_on_verification", "remove_item", "off"]
+    by: str = Field(min_length=1, max_length=64)
+
+
+#: Record kinds written by the server for people (staff, admins), not by devices.
+STAFF_KINDS: tuple[str, ...] = ("id_verification", "age_policy")
+StaffInput = IdVerification | AgePolicySet
+
 Record = Annotated[
     Header
     | PlateBatch
@@ -262,7 +288,9 @@ Record = Annotated[
     | RfidRead
     | Recognition
     | KeypointFrame
-    | Ambiguity,
+    | Ambiguity
+    | IdVerification
+    | AgePolicySet,
     Field(discriminator="kind"),
 ]
 RECORD_ADAPTER: TypeAdapter[Any] = TypeAdapter(Record)
@@ -276,6 +304,8 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "recognition": Recognition,
     "keypoints": KeypointFrame,
     "ambiguity": Ambiguity,
+    "id_verification": IdVerification,
+    "age_policy": AgePolicySet,
 }
 AnyRecord = (
     Header
@@ -287,6 +317,8 @@ AnyRecord = (
     | Recognition
     | KeypointFrame
     | Ambiguity
+    | IdVerification
+    | AgePolicySet
 )
 
 

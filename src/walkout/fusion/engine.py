@@ -21,6 +21,7 @@ from walkout.domain.layout import Layout
 from walkout.domain.rfid import gtin_from_sgtin
 from walkout.domain.store import Store
 from walkout.eventlog.records import (
+    STAFF_KINDS,
     Ambiguity,
     AnyRecord,
     GateEntry,
@@ -140,6 +141,8 @@ class Engine:
         out: list[AnyOutput] = []
         if isinstance(rec, Header):
             self.header = rec
+            return out
+        if rec.kind in STAFF_KINDS:  # staff inputs are for store operations; not a sensor's time
             return out
         if self.clocks is not None:
             rec = self.clocks.correct(rec)

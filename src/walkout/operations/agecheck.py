@@ -9,10 +9,14 @@ verified the shopper:
   restricted lines are taken off and staff recover the item.
 - ``remove_item``: at the receipt, an unverified restricted line is taken off
   the charge (decision ``remove``), and a task asks staff to recover it.
+- ``off``: no checks at all (every receipt is charged as made).
 
-Staff answers come in through ``verify`` (the console or a handheld), not the
-log: they are inputs to the state machine like records, so a replay that
-replays them gives the same decisions.
+Under every policy a refused ID takes the restricted lines off, and the gate
+opens once the ID was checked either way (staff have the item back).
+
+Staff answers come in through ``verify`` (the console or a handheld): inputs
+to the state machine like records (the server logs them as
+``id_verification`` records), so a replay gives the same decisions.
 """
 
 from __future__ import annotations
@@ -51,7 +55,13 @@ class AgeChecks:
         return bool(p and p.age_restricted)
 
     def on_event(self, ev: ShelfEvent) -> list[OpsItem]:
-        if ev.op != "take" or ev.staff or ev.session is None or not ev.hypotheses:
+        if (
+            self.cfg.age_policy == "off"
+            or ev.op != "take"
+            or ev.staff
+            or ev.session is None
+            or not ev.hypotheses
+        ):
             return []
         skus = [(s, q) for s, q in ev.hypotheses[0].items if self.restricted(s)]
         if not skus:
@@ -82,9 +92,10 @@ class AgeChecks:
         ]
 
     def exit_allowed(self, session: str) -> bool:
-        """Whether the exit gate may open for this session (``block_exit`` only holds)."""
+        """Whether the exit gate may open for this session: ``block_exit`` holds it until
+        the ID was checked (refused too: the restricted lines come off, staff have the item)."""
         chk = self.checks.get(session)
-        return self.cfg.age_policy != "block_exit" or chk is None or chk.verified is True
+        return self.cfg.age_policy != "block_exit" or chk is None or chk.verified is not None
 
     def verify(self, session: str, ok: bool, t: float, by: str = "staff") -> list[OpsItem]:
         """Staff checked the ID: ``ok`` the shopper may buy it. A held receipt is decided now."""
@@ -110,7 +121,7 @@ class AgeChecks:
     def decide(self, rc: Receipt) -> tuple[Decision, list[OpsItem]]:
         """What to do with a receipt under the store's policy."""
         chk = self.checks.get(rc.session)
-        if chk is None or chk.verified is True:
+        if chk is None or chk.verified is True or self.cfg.age_policy == "off":
             return "charge", []
         pol = self.cfg.age_policy
         if chk.verified is False:

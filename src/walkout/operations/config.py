@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-AgePolicy = Literal["block_exit", "charge_on_verification", "remove_item"]
+#: What happens to a session with an age-restricted item until staff checked the ID
+#: (``agecheck``); ``off``: no checks (a store that sells nothing restricted).
+AgePolicy = Literal["block_exit", "charge_on_verification", "remove_item", "off"]
 
 
 class OpsConfig(BaseModel):

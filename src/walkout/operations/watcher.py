@@ -17,11 +17,11 @@ import numpy as np
 
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
-from walkout.eventlog.records import AnyRecord, RfidRead, TrackFrame
+from walkout.eventlog.records import AgePolicySet, AnyRecord, IdVerification, RfidRead, TrackFrame
 from walkout.fusion.outputs import AnyOutput, Receipt, Session, ShelfEvent
 from walkout.operations.agecheck import AgeChecks
 from walkout.operations.conceal import Concealment
-from walkout.operations.config import OpsConfig
+from walkout.operations.config import AgePolicy, OpsConfig
 from walkout.operations.corrections import Corrections, Move
 from walkout.operations.health import Health
 from walkout.operations.inventory import Inventory
@@ -59,6 +59,11 @@ class Operations:
     # -- the state machine -------------------------------------------------------------
 
     def apply(self, rec: AnyRecord, outputs: list[AnyOutput]) -> list[OpsItem]:
+        if isinstance(rec, IdVerification):  # staff inputs: not a sensor's time or health
+            return self.verify_id(rec.session, rec.verified, rec.t, rec.by)
+        if isinstance(rec, AgePolicySet):
+            self.set_age_policy(rec.policy)
+            return []
         out: list[OpsItem] = []
         if rec.kind != "header":
             self.now = max(self.now, rec.t)  # type: ignore[union-attr]
@@ -93,6 +98,11 @@ class Operations:
             if isinstance(x, Alert) and x.kind == "age_receipt":
                 self.decisions[session] = x.data["decision"]
         return self._keep(got)
+
+    def set_age_policy(self, policy: AgePolicy) -> None:
+        """The store's age-check policy from now on (receipts decided after this)."""
+        self.cfg = self.cfg.model_copy(update={"age_policy": policy})
+        self.ages.cfg = self.cfg
 
     def label(self, event: str, moves: list[Move], t: float) -> list[OpsItem]:
         """A reviewer's word on what moved at a shelf event (an input, like a record):

@@ -124,6 +124,22 @@ def close(
     return _after(request, store, who)
 
 
+@router.post("/web/{store}/ops/tasks/{item}/verify-id", response_class=HTMLResponse)
+def verify_id(
+    request: Request,
+    store: str,
+    item: str,
+    who: Staff,
+    verified: Annotated[str, Form(pattern="^(yes|no)$")],
+) -> Response:
+    """The ID-check buttons: the answer goes to the store's log (as the API's)."""
+    with _srv(request).bus.uow() as uow:
+        staff_api.verify_id(
+            store, item, staff_api.IdAnswer(verified=verified == "yes"), request, uow, who
+        )
+    return _after(request, store, who)
+
+
 def _after(request: Request, store: str, who: Principal) -> Response:
     if request.headers.get("hx-request"):
         return ops_live(request, store, who)

@@ -14,21 +14,21 @@ def test_defaults_then_an_admin_changes_them(live: Live) -> None:
     assert r.status_code == 200
     s = r.json()
     assert s["review_threshold_default"] and s["review_threshold"] == 0.95
-    assert s["age_check"] == "staff" and s["hold_amount"] == 0
-    change = {"review_threshold": 0.97, "age_check": "gate", "hold_amount": 1500}
+    assert s["age_check"] == "charge_on_verification" and s["hold_amount"] == 0
+    change = {"review_threshold": 0.97, "age_check": "block_exit", "hold_amount": 1500}
     for who in ("staff", "reviewer", "shopper", "other-admin"):
         assert live.client.put(url, json=change, headers=live.auth(who)).status_code == 403, who
     r = live.client.put(url, json=change, headers=live.auth("admin"))
     assert r.status_code == 200, r.text
     s = r.json()
-    assert (s["review_threshold"], s["age_check"], s["hold_amount"]) == (0.97, "gate", 1500)
+    assert (s["review_threshold"], s["age_check"], s["hold_amount"]) == (0.97, "block_exit", 1500)
     assert not s["review_threshold_default"]
     # the same policy the gate and the disputes read
     pol = live.client.get(f"/api/stores/{live.store}/policy", headers=live.auth("admin")).json()
     assert pol["hold_amount"] == 1500
     # a partial change leaves the rest alone
     r = live.client.put(url, json={"dispute_auto_refund_max": 250}, headers=live.auth("admin"))
-    assert r.json()["dispute_auto_refund_max"] == 250 and r.json()["age_check"] == "gate"
+    assert r.json()["dispute_auto_refund_max"] == 250 and r.json()["age_check"] == "block_exit"
 
 
 def test_bad_values_are_refused(live: Live) -> None:

@@ -180,3 +180,42 @@ def test_a_declined_receipt_is_paid_again_from_its_page(web: Web) -> None:
     assert 'id="unpaid"' not in page and "succeeded" in page
     r = shopper.post(f"/web/{s}/shop/receipts/S900002/pay")  # nothing owed now
     assert r.status_code == 200 and 'role="alert"' in r.text
+
+
+def test_staff_answer_an_id_check_from_the_floor(web: Web) -> None:
+    """The ID-check buttons log an ``id_verification`` record for store operations."""
+    from walkout.eventlog.records import IdVerification
+    from walkout.server.service.queues import record_operations
+    from walkout.server.worker.operations import StaffTaskIn
+
+    s = web.store
+    with web.server.bus.uow() as uow:
+        record_operations(
+            uow,
+            s,
+            [
+                StaffTaskIn(
+                    id="idcheck-web",
+                    kind="id_check",
+                    title="Check ID: age-restricted item taken",
+                    t=web.clock.t,
+                    data={"session": "S000004", "items": {"ALC00003": 1}},
+                )
+            ],
+        )
+        uow.commit()
+    c = web.client("staff")
+    page = c.get(f"/web/{s}/ops").text
+    assert "/ops/tasks/idcheck-web/verify-id" in page and "ID OK" in page
+    admin = web.client("admin")
+    assert "/ops/tasks/idcheck-web/verify-id" not in admin.get(f"/web/{s}/ops").text
+    url = f"/web/{s}/ops/tasks/idcheck-web/verify-id"
+    assert admin.post(url, data={"verified": "yes"}).status_code == 403
+    assert web.client("shopper").post(url, data={"verified": "yes"}).status_code in (303, 403)
+    assert c.post(url, data={"verified": "maybe"}).status_code == 422
+    end = web.server.logs[s].end()
+    r = c.post(url, data={"verified": "no"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and 'id="floor"' in r.text
+    ((_, rec),) = web.server.logs[s].read(end, 10, timeout=1.0)
+    assert isinstance(rec, IdVerification)
+    assert (rec.session, rec.verified, rec.task) == ("S000004", False, "idcheck-web")

@@ -24,6 +24,7 @@ from walkout.server.payments.charges import method_of, owed
 from walkout.server.payments.context import PaymentsContext
 from walkout.server.payments.policy import policy_of
 from walkout.server.payments.port import CardDeclined, ProviderError
+from walkout.server.service import agecheck
 from walkout.server.service.uow import UnitOfWork
 
 LOG_WAIT_S = 10.0
@@ -150,6 +151,26 @@ def decide(
         _record(uow, store, gate, kind, "admit", f"admitted {n}", now, account, token, n)
         uow.commit()
     return Decision("admit", f"admitted {n}", n, token, hold_id, offset)
+
+
+def decide_exit(ctx: PaymentsContext, store: str, gate: str, session: str) -> Decision:
+    """May this visit leave? Only an ID check under the store's ``block_exit``
+    policy holds it (``walkout.server.service.agecheck``), until staff checked the
+    ID. Nothing is logged: the gate's beam sends the ``pass`` when they go."""
+    st = ctx.stores[store]
+    exits = [g.id for g in st.gates_of_kind("exit")]
+    if gate not in exits:
+        raise UnknownGate(
+            f"no exit gate {gate!r} in store {store!r} (exit gates: {', '.join(exits)})"
+        )
+    now = ctx.now()
+    with ctx.uow() as uow:
+        why = agecheck.exit_refusal(uow, store, session)
+        if why:
+            return _refuse(uow, store, gate, "exit", why, now)
+        _record(uow, store, gate, "exit", "admit", f"visit {session} may leave", now, None, None, 0)
+        uow.commit()
+    return Decision("admit", f"visit {session} may leave")
 
 
 def standing(uow: UnitOfWork, account: str) -> str | None:

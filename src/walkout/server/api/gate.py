@@ -26,7 +26,12 @@ class GateAsk(BaseModel):
         min_length=1, max_length=64, description="the entry gate's id in the store file"
     )
     device: str | None = Field(default=None, max_length=128, description="default: the gate's id")
-    kind: Literal["qr", "card"]
+    kind: Literal["qr", "card", "exit"] = Field(
+        description="qr, card: may this credential enter; exit: may this visit leave"
+    )
+    session: str | None = Field(
+        default=None, min_length=1, max_length=64, description="exit: the visit at the gate"
+    )
     code: str | None = Field(default=None, max_length=1024, description="qr: the code as scanned")
     card_fingerprint: str | None = Field(
         default=None,
@@ -40,6 +45,12 @@ class GateAsk(BaseModel):
 
     @model_validator(mode="after")
     def _one_credential(self) -> GateAsk:
+        if self.kind == "exit":
+            if not self.session or self.code or self.card_fingerprint or self.admits:
+                raise ValueError("an exit gives session (the visit at the gate), nothing else")
+            return self
+        if self.session:
+            raise ValueError("session is for exits only")
         if self.kind == "qr" and (not self.code or self.card_fingerprint or self.admits):
             raise ValueError("a qr entry gives code (the group size is in the code), nothing else")
         if self.kind == "card" and (not self.card_fingerprint or self.code):
@@ -72,10 +83,18 @@ async def ask_gate(
     request: Request,
     who: Annotated[Principal, Depends(Guard(Role.DEVICE, Role.STAFF))],
 ) -> GateAnswer:
-    """Admit or refuse, with the reason. Answers once the entry record is durable."""
+    """Admit or refuse, with the reason. Entry: answers once the entry record is
+    durable. Exit: refused while the visit waits for an ID check under the store's
+    ``block_exit`` age-check policy."""
     srv = server_of(request)
     known_store(srv, store)
     try:
+        if body.kind == "exit":
+            assert body.session is not None
+            d = await asyncio.to_thread(
+                gate.decide_exit, pay_of(request), store, body.gate, body.session
+            )
+            return GateAnswer(decision=d.decision, reason=d.reason, admits=d.admits)
         d = await asyncio.to_thread(
             gate.decide,
             pay_of(request),

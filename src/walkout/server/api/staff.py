@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from walkout.server.api.deps import uow_of
+from walkout.server.api.deps import known_store, server_of, uow_of
 from walkout.server.api.guard import Guard
 from walkout.server.auth.principal import Principal, Role
-from walkout.server.service import queues
+from walkout.server.service import agecheck, queues
 from walkout.server.service.uow import UnitOfWork
 
 router = APIRouter(tags=["staff"])
@@ -22,6 +22,18 @@ Queue = Annotated[str, Path(pattern="^(tasks|alerts)$", description="tasks or al
 class Closing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=2000)
+
+
+class IdAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verified: bool = Field(description="true: the ID shows the shopper may buy it; false: refused")
+
+
+class IdAnswerLogged(BaseModel):
+    task: str
+    session: str
+    verified: bool
+    log_offset: int = Field(description="where the id_verification record was logged")
 
 
 def view(r: Any) -> dict[str, Any]:
@@ -91,3 +103,38 @@ def close_item(
     except queues.QueueConflict as e:
         raise HTTPException(409, str(e)) from None
     return view(uow.get(queues.QUEUES[queue], store, item))
+
+
+@router.post(
+    "/api/stores/{store}/staff/tasks/{item}/verify-id",
+    response_model=IdAnswerLogged,
+    status_code=202,
+)
+def verify_id(
+    store: str,
+    item: str,
+    body: IdAnswer,
+    request: Request,
+    uow: UoW,
+    who: Annotated[Principal, Depends(Guard(Role.STAFF))],
+) -> IdAnswerLogged:
+    """Staff checked the shopper's ID for an ``id_check`` task. Answers once the
+    ``id_verification`` record is durable in the store's log; store operations
+    apply it from there (the task closes, a held receipt is charged or loses its
+    restricted lines, the exit gate opens)."""
+    srv = server_of(request)
+    known_store(srv, store)
+    try:
+        off = agecheck.verify_id(
+            srv.ingestor, uow, store, item, body.verified, who.token_id, srv.clock()
+        )
+    except KeyError:
+        raise HTTPException(404, f"no task {item!r}") from None
+    except agecheck.NotAnIdCheck as e:
+        raise HTTPException(422, str(e)) from None
+    except agecheck.AlreadyChecked as e:
+        raise HTTPException(409, str(e)) from None
+    row = uow.get(queues.QUEUES["tasks"], store, item)
+    return IdAnswerLogged(
+        task=item, session=str(row.data["session"]), verified=body.verified, log_offset=off
+    )

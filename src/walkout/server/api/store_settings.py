@@ -4,27 +4,25 @@ Staff read them; the store's admin changes them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from walkout.operations.config import AgePolicy
 from walkout.server.api.accounts import pay_of
 from walkout.server.api.deps import known_store, server_of
 from walkout.server.api.guard import Guard
 from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.settings import StoreSettingsRow
 from walkout.server.payments.policy import policy_of, set_policy
+from walkout.server.service import agecheck
 from walkout.server.service.uow import UnitOfWork
 
 router = APIRouter(tags=["store settings"])
 
-AgeCheck = Literal["staff", "gate", "off"]
-AGE_CHECKS: dict[str, str] = {
-    "staff": "staff check ID when an age-restricted item is taken (an age-check alert)",
-    "gate": "ID checked once at the gate for accounts that buy age-restricted items",
-    "off": "no check (stores that sell nothing age-restricted)",
-}
+AgeCheck = AgePolicy  # store operations' own policies (docs/operations.md, age checks)
+AGE_CHECKS: dict[str, str] = agecheck.AGE_POLICIES
 
 
 class StoreSettings(BaseModel):
@@ -56,7 +54,7 @@ def read_settings(uow: UnitOfWork, request: Request, store: str) -> StoreSetting
         if row and row.review_threshold is not None
         else srv.engine_config.review_threshold,
         review_threshold_default=row is None or row.review_threshold is None,
-        age_check=row.age_check if row else "staff",  # type: ignore[arg-type]
+        age_check=agecheck.policy_of(uow, store),
         hold_amount=pol.hold_amount,
         dispute_auto_refund_max=pol.dispute_auto_refund_max,
         dispute_window_days=pol.dispute_window_days,
@@ -71,12 +69,17 @@ def change_settings(
     if mine:
         row = uow.get(StoreSettingsRow, store)
         if row is None:
-            row = StoreSettingsRow(store_id=store, age_check="staff")
+            row = StoreSettingsRow(store_id=store, age_check=agecheck.DEFAULT_POLICY)
             uow.db.add(row)
+        policy = mine.get("age_check")
+        if policy == row.age_check:
+            policy = None
         for k, v in mine.items():
             setattr(row, k, v)
         row.updated_by = who
         uow.commit()
+        if policy is not None and store in srv.logs:  # store operations take it from the log
+            agecheck.log_policy(srv.ingestor, store, policy, who, srv.clock())
     pay = body.model_dump(
         include={"hold_amount", "dispute_auto_refund_max", "dispute_window_days"},
         exclude_none=True,
@@ -105,7 +108,9 @@ def put_settings(
     who: Annotated[Principal, Depends(Guard(Role.ADMIN))],
 ) -> StoreSettings:
     """The review threshold applies from the store engine's next fresh start
-    (a running engine keeps the configuration its checkpoints were made with)."""
+    (a running engine keeps the configuration its checkpoints were made with).
+    A new age-check policy goes to the store's log (an ``age_policy`` record):
+    store operations decide receipts by it from there on."""
     known_store(server_of(request), store)
     with pay_of(request).uow() as uow:
         return change_settings(uow, request, store, who.token_id, body)

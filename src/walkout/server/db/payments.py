@@ -66,7 +66,7 @@ class GateDecisionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     store_id: Mapped[str] = mapped_column(String(64), index=True)
     gate: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8), doc="qr | card")
+    kind: Mapped[str] = mapped_column(String(8), doc="qr | card | exit")
     decision: Mapped[str] = mapped_column(String(8), doc="admit | refuse")
     reason: Mapped[str] = mapped_column(Text)
     account_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
@@ -134,7 +134,7 @@ class ChargeRow(Base):
     status: Mapped[str] = mapped_column(
         String(10),
         index=True,
-        doc="pending | calling | succeeded | declined | nothing (zero) | no_account",
+        doc="pending | held (ID check) | calling | succeeded | declined | nothing (zero) | no_account",
     )
     attempt: Mapped[int] = mapped_column(default=0)
     hold_id: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -18,6 +18,10 @@ class StoreSettingsRow(Base):
     review_threshold: Mapped[float | None] = mapped_column(
         default=None, doc="None: the engine's default"
     )
-    age_check: Mapped[str] = mapped_column(String(16), default="staff")
+    age_check: Mapped[str] = mapped_column(
+        String(32),
+        default="charge_on_verification",
+        doc="block_exit | charge_on_verification | remove_item | off (store operations' policy)",
+    )
     updated_by: Mapped[str | None] = mapped_column(String(64), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

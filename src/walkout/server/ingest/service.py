@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from walkout.eventlog.records import AnyRecord
+from walkout.eventlog.records import AnyRecord, StaffInput
 from walkout.server.db.system import DeadLetterRow
 from walkout.server.ingest.port import Appended, DurableLog
 from walkout.server.ingest.validate import Rejected, check_record
@@ -81,6 +81,18 @@ class Ingestor:
         for r in good:
             self.metrics.records_in.labels(store, r.kind, source).inc()
         return Submitted(dlog.append(good) if good else None, len(good), refused)
+
+    def append_staff(self, store: str, rec: StaffInput) -> Future[Appended]:
+        """A staff input the server made itself (an ID verified, a policy changed):
+        straight into the store's log, stamped with its arrival; durable when the
+        future resolves. Devices can never send these (``check_record`` refuses them)."""
+        dlog = self.logs.get(store)
+        if dlog is None:
+            raise KeyError(store)
+        if rec.rx is None:
+            rec = rec.model_copy(update={"rx": round(self.clock(), 6)})
+        self.metrics.records_in.labels(store, rec.kind, "staff").inc()
+        return dlog.append([rec])
 
     def submit_one(
         self,

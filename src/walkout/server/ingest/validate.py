@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from walkout.eventlog.codec import RecordError, from_obj
-from walkout.eventlog.records import AnyRecord, Header
+from walkout.eventlog.records import STAFF_KINDS, AnyRecord, Header
 
 DEVICE_KINDS = (
     "plates",
@@ -43,6 +43,10 @@ def check_record(
     ``kind`` and ``device`` are what the MQTT topic says the record must be."""
     if isinstance(obj, dict) and obj.get("kind") == "header":
         raise Rejected("header records are written by the server, not sent by devices")
+    if isinstance(obj, dict) and obj.get("kind") in STAFF_KINDS:
+        raise Rejected(
+            f"{obj['kind']} records are written by the server for staff, not sent by devices"
+        )
     try:
         rec = from_obj(obj)
     except RecordError as e:

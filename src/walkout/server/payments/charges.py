@@ -9,6 +9,15 @@
 3. It calls the provider with an idempotency key and our key in the metadata,
    then records the outcome (``succeeded`` or ``declined``).
 
+Age checks (issue 5) come first: store operations' decision for the visit
+(``agecheck.age_state``, from the staff queues, committed with the receipt)
+either takes the age-restricted lines off before freezing (``remove``), or
+freezes the whole bill as ``held`` (``charge_on_verification``, ID not yet
+checked): no worker claims a held row. When staff answer, the ``age_receipt``
+alert (``charge`` or ``remove``) releases it to ``pending`` once (the
+restricted lines taken off first when refused): the same row, the same key, so
+still charged at most once.
+
 A crash between 2 and 3 leaves ``calling`` with an expired lease; whoever
 claims it next sees ``provider_calls > 0`` and first looks the charge up at the
 provider by its metadata key, adopting what it finds, so the provider is never
@@ -31,10 +40,11 @@ from walkout.server.db.payments import (
 from walkout.server.db.system import AccountRow
 from walkout.server.logs import log
 from walkout.server.payments import leases
-from walkout.server.payments.bills import bill_lines, freeze
+from walkout.server.payments.bills import bill_lines, freeze, thaw
 from walkout.server.payments.context import PaymentsContext
 from walkout.server.payments.holds import attach_session, hold_of
 from walkout.server.payments.port import CardDeclined, Intent, ProviderError
+from walkout.server.service import agecheck
 from walkout.server.service.events import ReceiptFinalized, SessionOpened
 from walkout.server.service.outputs import account_of
 from walkout.server.service.uow import UnitOfWork
@@ -42,6 +52,7 @@ from walkout.server.webhooks.queue import enqueue
 
 RETRY_S = (1.0, 5.0, 30.0, 120.0, 600.0)
 OWED = "declined"  # a charge in this state is money the shopper owes: refused at the gate
+HELD = "held"  # waiting for an ID check (age policy charge_on_verification)
 
 
 def charge_key(store: str, session: str) -> str:
@@ -67,7 +78,12 @@ def on_receipt_finalized(ctx: PaymentsContext, ev: ReceiptFinalized) -> None:
     with ctx.uow() as uow:
         if uow.get(ChargeRow, key) is not None:
             return  # dispatched again after a crash: already done
-        lines, names = bill_lines(uow, store, ev.lines)
+        age = agecheck.age_state(uow, ev.store, ev.session)
+        kept = ev.lines
+        if age.decision == "remove":
+            gone = agecheck.restricted(store)
+            kept = [ln for ln in ev.lines if ln["sku"] not in gone]
+        lines, names = bill_lines(uow, store, kept)
         b = bill(lines, store.tax.included)
         account = ev.account or account_of(uow, ev.token)
         acc = uow.get(AccountRow, account) if account else None
@@ -75,6 +91,8 @@ def on_receipt_finalized(ctx: PaymentsContext, ev: ReceiptFinalized) -> None:
             account = None
         hold = hold_of(uow, ev.store, ev.session)
         status = "nothing" if b.total == 0 else ("pending" if account else "no_account")
+        if status == "pending" and age.decision == "hold":
+            status = HELD
         row = ChargeRow(
             key=key,
             store_id=ev.store,
@@ -90,7 +108,7 @@ def on_receipt_finalized(ctx: PaymentsContext, ev: ReceiptFinalized) -> None:
             hold_id=hold.id if hold else None,
             next_at=now,
         )
-        if hold is not None and status != "pending":
+        if hold is not None and status not in ("pending", HELD):
             hold.status = "voiding"  # nothing to take: void it at once
         uow.db.add(row)
         uow.db.flush()
@@ -103,6 +121,36 @@ def on_receipt_finalized(ctx: PaymentsContext, ev: ReceiptFinalized) -> None:
             now,
             account,
         )
+        uow.commit()
+    ctx.poke()
+
+
+def on_age_decided(ctx: PaymentsContext, store: str, session: str, decision: str) -> None:
+    """Staff checked the ID of a visit whose charge is held: charge it as frozen
+    (``charge``), or without its age-restricted lines (``remove``). Only a held row
+    moves, so a second delivery of the decision changes nothing."""
+    if decision not in ("charge", "remove"):
+        return
+    with ctx.uow() as uow:
+        row = uow.get(ChargeRow, charge_key(store, session))
+        if row is None or row.status != HELD:
+            return  # not charged yet (the receipt decides then), or already released
+        if decision == "remove":
+            gone = agecheck.restricted(ctx.stores[store])
+            lines, included = thaw(row.bill)
+            names = {ln["sku"]: ln["name"] for ln in row.bill["lines"]}
+            b = bill([ln for ln in lines if ln.sku not in gone], included)
+            row.bill, row.subtotal, row.tax, row.amount = (
+                freeze(b, names),
+                b.subtotal,
+                b.tax,
+                b.total,
+            )
+        row.status, row.next_at = ("pending" if row.amount else "nothing"), ctx.now()
+        if row.status == "nothing" and row.hold_id:
+            hold = uow.get(HoldRow, row.hold_id)
+            if hold is not None and hold.status == "held":
+                hold.status = "voiding"
         uow.commit()
     ctx.poke()
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from walkout.server.db.queues import AlertRow
 from walkout.server.logs import log
 from walkout.server.payments import charges
 from walkout.server.payments.context import PaymentsContext, build_provider
 from walkout.server.payments.port import PaymentProvider
 from walkout.server.payments.worker import PaymentsWorker
-from walkout.server.service.events import Event, ReceiptFinalized, SessionOpened
+from walkout.server.service.events import AlertRaised, Event, ReceiptFinalized, SessionOpened
 from walkout.server.webhooks.sender import WebhookSender
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class PaymentsPart:
         self.webhooks = WebhookSender(self.ctx)
         server.bus.subscribe(SessionOpened, self._session_opened)
         server.bus.subscribe(ReceiptFinalized, self._receipt_finalized)
+        server.bus.subscribe(AlertRaised, self._alert_raised)
 
     def _session_opened(self, ev: Event) -> None:
         assert isinstance(ev, SessionOpened)
@@ -39,6 +41,19 @@ class PaymentsPart:
     def _receipt_finalized(self, ev: Event) -> None:
         assert isinstance(ev, ReceiptFinalized)
         charges.on_receipt_finalized(self.ctx, ev)
+
+    def _alert_raised(self, ev: Event) -> None:
+        """An ``age_receipt`` decision (staff checked an ID) may release a held charge."""
+        assert isinstance(ev, AlertRaised)
+        if ev.kind != "age_receipt":
+            return
+        with self.ctx.uow() as uow:
+            row = uow.get(AlertRow, ev.store, ev.alert)
+            data = dict(row.data) if row is not None else {}
+        if data.get("session"):
+            charges.on_age_decided(
+                self.ctx, ev.store, str(data["session"]), str(data.get("decision"))
+            )
 
     def start(self) -> None:
         _ = self.ctx.secret  # made (or read) once, before any request needs it

@@ -23,7 +23,12 @@ from walkout.server.payments.bills import (
 from walkout.server.service.outputs import receipt_lines
 from walkout.server.service.uow import UnitOfWork
 
-SHOWN_STATUS = {"calling": "pending", "declined": "unpaid", "no_account": "no account"}
+SHOWN_STATUS = {
+    "calling": "pending",
+    "declined": "unpaid",
+    "no_account": "no account",
+    "held": "waiting for an ID check",
+}
 
 
 def refunded(uow: UnitOfWork, key: str) -> int:
