@@ -25,6 +25,7 @@ from walkout.eventlog.records import (
     PlateBatch,
     Recognition,
     RfidRead,
+    ShelfLabel,
     TrackFrame,
 )
 
@@ -118,6 +119,10 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
     if isinstance(rec, AgePolicySet):
         obj = _base(rec, "age_policy")
         obj.update(policy=rec.policy, by=rec.by)
+        return obj
+    if isinstance(rec, ShelfLabel):
+        obj = _base(rec, "shelf_label")
+        obj.update(event=rec.event, moves=[list(m) for m in rec.moves], by=rec.by)
         return obj
     if isinstance(rec, Header):
         return rec.model_dump(mode="json")

@@ -275,9 +275,22 @@ class AgePolicySet(_Record):
     by: str = Field(min_length=1, max_length=64)
 
 
+class ShelfLabel(_Record):
+    """A reviewer's word on what moved at one shelf event (from a review decision):
+    store operations correct the live inventory by it. Written by the server, never
+    by a device; ``moves`` empty: nothing moved."""
+
+    kind: Literal["shelf_label"] = "shelf_label"
+    event: str = Field(min_length=1, max_length=64, description="the engine's shelf event id")
+    moves: list[tuple[Literal["take", "put"], str, Annotated[int, Field(ge=1, le=1000)]]] = Field(
+        default_factory=list, max_length=64, description="(take or put, sku, units)"
+    )
+    by: str = Field(min_length=1, max_length=64, description="who decided (reviewer token id)")
+
+
 #: Record kinds written by the server for people (staff, admins), not by devices.
-STAFF_KINDS: tuple[str, ...] = ("id_verification", "age_policy")
-StaffInput = IdVerification | AgePolicySet
+STAFF_KINDS: tuple[str, ...] = ("id_verification", "age_policy", "shelf_label")
+StaffInput = IdVerification | AgePolicySet | ShelfLabel
 
 Record = Annotated[
     Header
@@ -290,7 +303,8 @@ Record = Annotated[
     | KeypointFrame
     | Ambiguity
     | IdVerification
-    | AgePolicySet,
+    | AgePolicySet
+    | ShelfLabel,
     Field(discriminator="kind"),
 ]
 RECORD_ADAPTER: TypeAdapter[Any] = TypeAdapter(Record)
@@ -306,6 +320,7 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "ambiguity": Ambiguity,
     "id_verification": IdVerification,
     "age_policy": AgePolicySet,
+    "shelf_label": ShelfLabel,
 }
 AnyRecord = (
     Header
@@ -319,6 +334,7 @@ AnyRecord = (
     | Ambiguity
     | IdVerification
     | AgePolicySet
+    | ShelfLabel
 )
 
 

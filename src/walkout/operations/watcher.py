@@ -17,7 +17,14 @@ import numpy as np
 
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
-from walkout.eventlog.records import AgePolicySet, AnyRecord, IdVerification, RfidRead, TrackFrame
+from walkout.eventlog.records import (
+    AgePolicySet,
+    AnyRecord,
+    IdVerification,
+    RfidRead,
+    ShelfLabel,
+    TrackFrame,
+)
 from walkout.fusion.outputs import AnyOutput, Receipt, Session, ShelfEvent
 from walkout.operations.agecheck import AgeChecks
 from walkout.operations.conceal import Concealment
@@ -64,6 +71,8 @@ class Operations:
         if isinstance(rec, AgePolicySet):
             self.set_age_policy(rec.policy)
             return []
+        if isinstance(rec, ShelfLabel):
+            return self.label(rec.event, list(rec.moves), rec.t)
         out: list[OpsItem] = []
         if rec.kind != "header":
             self.now = max(self.now, rec.t)  # type: ignore[union-attr]

@@ -27,6 +27,7 @@ from walkout.eventlog import (
     read_log,
 )
 from walkout.eventlog.codec import to_obj
+from walkout.eventlog.records import AgePolicySet, IdVerification, ShelfLabel
 
 
 def canonical(rec) -> bytes:
@@ -65,6 +66,13 @@ def sample_records() -> list:
         Recognition(
             device="c", t=1.7e9, track="a", hand="left", top=[("sku1", 0.91234), ("sku2", 0.05)]
         ),
+        # what the server writes for people
+        IdVerification(device="staff:s1", t=1.7e9, session="S1", verified=True, by="s1"),
+        AgePolicySet(device="settings:a", t=1.7e9, policy="block_exit", by="a"),
+        ShelfLabel(
+            device="review:r1", t=1.7e9, event="E0000007", moves=[("put", "sku2", 1)], by="r1"
+        ),
+        ShelfLabel(device="review:r1", t=1.7e9 + 1, event="E0000008", by="r1"),
     ]
 
 

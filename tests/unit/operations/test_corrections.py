@@ -131,3 +131,14 @@ def test_a_label_confirming_a_misplaced_put_opens_its_task_at_once(shop) -> None
     (task,) = _misplaced(ops.label("E1", [("put", "SNK00001", 1)], 50.0))
     assert task.status == "open" and task.t == 50.0
     assert not ops.corrections.due(10_000.0)  # not a second time
+
+
+def test_a_shelf_label_record_in_the_log_is_a_label(shop) -> None:
+    from walkout.eventlog.records import ShelfLabel
+
+    ops = Operations(shop)
+    ops._output(event("E1", "put", "SNK00002", 1, ON_SNK2, 5.0, review=True))
+    rec = ShelfLabel(device="review:r", t=60.0, event="E1", moves=[("put", "SNK00001", 1)], by="r")
+    (task,) = _misplaced(ops.apply(rec, []))
+    assert task.data["sku"] == "SNK00001" and ops.inventory.units("SNK00002") == 4
+    assert ops.now < 60.0  # a person's input: not a sensor's clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.server.conftest import Live
-from walkout.fusion.outputs import Receipt, ReceiptLine, ReviewTask, Session
+from walkout.fusion.outputs import Hypothesis, Receipt, ReceiptLine, ReviewTask, Session, ShelfEvent
 from walkout.server.auth.principal import Role
 from walkout.server.auth.tokens import issue
 from walkout.server.service.events import Event, ReceiptFinalized
@@ -130,6 +130,39 @@ def test_review_claim_lease_decide_finalizes_and_labels(live: Live) -> None:
     _seed(live)
     assert _get(live, "/receipts/S000001", "admin").json()["status"] == "final"
     assert len([e for e in seen if isinstance(e, ReceiptFinalized)]) == 2
+
+
+def test_a_decisions_event_labels_go_to_the_log_for_store_operations(live: Live) -> None:
+    a, b = _seed(live)
+    ev = ShelfEvent(
+        id="E0000001",
+        t_start=T + 10,
+        t_end=T + 11,
+        fixture="G01",
+        shelf=1,
+        plates={"G01.1.1": -100.0},
+        delta_g=-100.0,
+        op="take",
+        hypotheses=[Hypothesis(items=[(a, 1)], p=0.6)],
+        session="S000001",
+        p=0.6,
+        review=True,
+        t_decided=T + 12,
+    )
+    with live.server.bus.uow() as uow:
+        record_outputs(uow, live.store, [ev])
+        uow.commit()
+    end = live.server.logs[live.store].end()
+    _post(live, "/review/tasks/R000001/claim", "reviewer")
+    decision = {
+        "lines": [{"sku": b, "qty": 1}],
+        "events": {"E0000001": {"items": [[b, 1]], "session": "S000001"}, "E0000099": {}},
+    }
+    assert _post(live, "/review/tasks/R000001/decision", "reviewer", decision).status_code == 200
+    got = [r for _, r in live.server.logs[live.store].read(end, 100, timeout=1.0)]
+    labels = [r for r in got if r.kind == "shelf_label"]
+    assert [(r.event, r.moves) for r in labels] == [("E0000001", [("take", b, 1)])]  # not E0000099
+    assert labels[0].by and labels[0].device.startswith("review:")
 
 
 def test_a_lapsed_review_lease_returns_the_task(live: Live) -> None:

@@ -15,6 +15,7 @@ from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.queues import ReviewDecisionRow, ReviewTaskRow
 from walkout.server.db.visits import ReceiptRow
 from walkout.server.service import review
+from walkout.server.service.labels import log_labels
 from walkout.server.service.queues import QueueConflict
 from walkout.server.service.uow import UnitOfWork
 
@@ -118,6 +119,7 @@ def decide_task(
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
     srv = server_of(request)
+    log_labels(srv.ingestor, uow, store, decision, who.token_id, srv.clock())
     srv.refresh_review_depth(store)
     srv.bus.dispatch_pending()
     return {"task": task, "receipt": receipt_view(uow, rec) if rec else None}
