@@ -10,7 +10,10 @@ to a dedicated Mosquitto configured as deploy/mosquitto.conf; ``walkout serve
 log first:
 
     walkout simulate --store convenience --hours 1 --seed 7 --out runs/conv1h --binary
-    python benchmarks/server_mqtt.py --log runs/conv1h/log.wlog --speed 10 --minutes 15
+    python benchmarks/server_mqtt.py --log runs/conv1h/log.wlog --speed 12 --minutes 2 --gateway-ms 50
+
+End to end (log seconds over the wall time until the engine applied the last
+record) cannot exceed ``--speed``: to show 10x, feed faster than 10x.
 """
 
 from __future__ import annotations

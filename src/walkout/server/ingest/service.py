@@ -4,6 +4,7 @@ append the good to the store's durable log, count both."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -78,8 +79,9 @@ class Ingestor:
                 self.dead_letter(
                     store, source, f"{where}[{i}]" if len(objs) > 1 else where, str(e), payload
                 )
-        for r in good:
-            self.metrics.records_in.labels(store, r.kind, source).inc()
+        kinds = Counter(r.kind for r in good)  # one labelled counter per kind, not per record
+        for k, n in kinds.items():
+            self.metrics.records_in.labels(store, k, source).inc(n)
         return Submitted(dlog.append(good) if good else None, len(good), refused)
 
     def append_staff(self, store: str, rec: StaffInput) -> Future[Appended]:
