@@ -277,9 +277,9 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "keypoints": KeypointFrame,
     "ambiguity": Ambiguity,
 }
-AnyRecord = (
-    Header
-    | PlateBatch
+#: a record some device stamped: every record but the header
+DeviceRecord = (
+    PlateBatch
     | TrackFrame
     | GateEntry
     | GatePass
@@ -288,6 +288,7 @@ AnyRecord = (
     | KeypointFrame
     | Ambiguity
 )
+AnyRecord = Header | DeviceRecord
 
 
 _ALL_FIELDS: dict[type[Any], set[str]] = {}
