@@ -916,6 +916,8 @@ class Engine:
     def _handed(self, force: bool) -> None:
         """Items passed from one visit's hand to another's: the receiver pays. When both
         held a fresh take, a human decides which went over."""
+        if not self.handoffs:  # the usual record: nothing to look at
+            return
         keep = []
         for m in self.handoffs:
             waiting = any(ev.t0 < m.t1 for ev in self.pending) or any(
