@@ -322,9 +322,9 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "age_policy": AgePolicySet,
     "shelf_label": ShelfLabel,
 }
-AnyRecord = (
-    Header
-    | PlateBatch
+#: a record some device stamped: every record but the header
+DeviceRecord = (
+    PlateBatch
     | TrackFrame
     | GateEntry
     | GatePass
@@ -336,6 +336,7 @@ AnyRecord = (
     | AgePolicySet
     | ShelfLabel
 )
+AnyRecord = Header | DeviceRecord
 
 
 _ALL_FIELDS: dict[type[Any], set[str]] = {}

@@ -25,7 +25,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from walkout.eventlog.records import Ambiguity, AnyRecord, Header, PlateBatch, construct
+from walkout.eventlog.records import (
+    Ambiguity,
+    AnyRecord,
+    DeviceRecord,
+    Header,
+    PlateBatch,
+    construct,
+)
 
 
 class _Drift:
@@ -63,22 +70,26 @@ class ClockSync:
         w = self.devices.get(device)
         return w.offset if w is not None else 0.0
 
+    def shift(self, rec: DeviceRecord) -> float:
+        """Seconds to add to this record's times: its device's drift since its first
+        minute, updated with the record's arrival. For a plate batch the engine
+        takes this alone (no corrected copy of the bulk of every log)."""
+        w = self.devices.get(rec.device)
+        rx = rec.rx
+        if rx is not None:
+            if w is None:
+                w = self.devices[rec.device] = _Drift(self.window_s, rx)
+            last = rec.t
+            if isinstance(rec, PlateBatch):  # sent after its last sample
+                last += (rec.grams.shape[0] - 1) / rec.rate_hz
+            return w.see(rx, rx - last)
+        return w.offset if w is not None else 0.0
+
     def correct(self, rec: AnyRecord) -> AnyRecord:
         """The record with its device's drift since its first minute taken out."""
         if isinstance(rec, Header):
             return rec
-        w = self.devices.get(rec.device)
-        if rec.rx is not None:
-            if w is None:
-                w = self.devices[rec.device] = _Drift(self.window_s, rec.rx)
-            last = rec.t
-            if isinstance(rec, PlateBatch):  # sent after its last sample
-                last += (rec.grams.shape[0] - 1) / rec.rate_hz
-            off = w.see(rec.rx, rec.rx - last)
-        elif w is not None:
-            off = w.offset
-        else:
-            return rec
+        off = self.shift(rec)
         if off == 0.0:  # the device's first minute, or a clock that keeps time
             return rec
         values: dict[str, Any] = {**rec.__dict__, "t": rec.t + off}

@@ -12,6 +12,7 @@ never matter, only changes (as on the real AiFi plates).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -69,6 +70,9 @@ class DeviceDetector:
     last_mean: np.ndarray = field(init=False)
     dead: np.ndarray = field(init=False)
     trace: deque[tuple[float, float, np.ndarray]] = field(init=False)
+    #: some plate is active (its change not yet settled); a checkpoint from before this
+    #: field restores the class's True, and the next batch sets it right
+    moving: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
         m = len(self.plates)
@@ -89,25 +93,21 @@ class DeviceDetector:
         self.big_step = np.zeros((m, 2))
         self.big_step_t = np.full((m, 2), np.nan)
         self.recent_means = deque(maxlen=5)
+        self.moving = False
 
     def feed(self, t: float, rate: float, grams: np.ndarray) -> list[PlateChange]:
-        """One batch (samples x plates) whose first sample is at ``t``."""
+        """One batch (samples x plates) whose first sample is at ``t``.
+
+        Runs for every batch of every controller (2,190 a second in the
+        supermarket), so the usual batch, where no plate was moving and none
+        wakes, is a couple of dozen numpy calls on whole arrays; a batch in
+        which some plate moves goes on in ``_moving``."""
         cfg = self.cfg
         self.trace.append((t, rate, grams))
         k = grams.shape[0]
-        if np.isnan(grams).any():
-            ok = ~np.isnan(grams).all(axis=0)
+        mean, sd, ok = _batch_stats(grams, self.level)
+        if ok is not None:
             self.dead = ~ok
-            with np.errstate(all="ignore"):
-                mean = np.where(ok, np.nanmean(np.where(ok, grams, 0.0), axis=0), self.level)
-                sd = np.where(ok, np.nanstd(np.where(ok, grams, 0.0), axis=0), 0.0)
-        else:
-            ok = None
-            # np.mean and np.std's own arithmetic, without their dispatch (half the cost,
-            # the same bits): this runs for every batch of every controller
-            mean = grams.sum(axis=0) / k
-            dev_k = grams - mean
-            sd = np.sqrt((dev_k * dev_k).sum(axis=0) / k)
         self.n += 1
         if self.n <= WARMUP_BATCHES:
             w = 1.0 / self.n
@@ -117,15 +117,54 @@ class DeviceDetector:
             )
             self.last_mean = mean
             return []
-        sig_mean = self.sigma * 1.5 / np.sqrt(k)  # correlated samples: fewer than k independent
+        sigma = self.sigma
+        # how far a batch mean must leave the level to wake the plate: its sd is
+        # sigma / sqrt(k) but taken 1.5 times (correlated samples: fewer than k independent)
+        on = sigma * 1.5
+        on /= math.sqrt(k)
+        on *= cfg.on_k
+        np.maximum(on, cfg.on_min_g, out=on)
         dev = mean - self.level
+        wake = np.abs(dev) > on
+        shaken = sigma * cfg.shake_k
+        shaken += 2.0
+        wake |= sd > shaken  # or its samples scatter: a hand on the shelf shakes it
+        if self.moving or ok is not None or np.count_nonzero(wake):
+            return self._moving(t, rate, grams, mean, sd, ok, on, dev, wake)
+        # nothing moves: follow drift and learn the noise (in place, the same
+        # arithmetic as ``_moving``'s for its quiet plates)
+        dev *= 0.05
+        self.level += dev
+        sigma *= 0.97
+        sd *= 0.03
+        sigma += sd
+        np.maximum(sigma, 0.2, out=sigma)
+        self.last_mean = mean
+        self.recent_means.append(mean)
+        return []
+
+    def _moving(
+        self,
+        t: float,
+        rate: float,
+        grams: np.ndarray,
+        mean: np.ndarray,
+        sd: np.ndarray,
+        ok: np.ndarray | None,
+        on: np.ndarray,
+        dev: np.ndarray,
+        wake: np.ndarray,
+    ) -> list[PlateChange]:
+        """The rest of ``feed`` for a batch in which some plate was moving or wakes
+        (or a reading is missing): ``on`` is each plate's wake threshold for a
+        batch mean, ``dev`` its mean minus its level, ``wake`` whether it is
+        out of the noise."""
+        cfg = self.cfg
+        k = grams.shape[0]
         out: list[PlateChange] = []
 
         idle = ~self.active
-        wake = idle & (
-            (np.abs(dev) > np.maximum(cfg.on_k * sig_mean, cfg.on_min_g))
-            | (sd > cfg.shake_k * self.sigma + 2.0)
-        )
+        wake &= idle
         if ok is not None:
             wake &= ok
         quiet = idle & ~wake
@@ -139,7 +178,7 @@ class DeviceDetector:
             first = np.where(moved.any(axis=0), moved.argmax(axis=0), 0)
             self.active[idx] = True
             self.t0[idx] = t + first / rate
-            moved_now = np.abs(dev[idx]) > np.maximum(cfg.on_k * sig_mean[idx], cfg.on_min_g)
+            moved_now = np.abs(dev[idx]) > on[idx]
             self.tm[idx] = np.where(moved_now, t + first / rate, np.nan)
             rise = (dev[idx] > 0).astype(int)
             self.big_step[idx] = 0.0
@@ -155,9 +194,7 @@ class DeviceDetector:
         if act.any():
             idx = np.nonzero(act)[0]
             d = mean[idx] - self.pre[idx]
-            first_move = np.isnan(self.tm[idx]) & (
-                np.abs(d) > np.maximum(cfg.on_k * sig_mean[idx], cfg.on_min_g)
-            )
+            first_move = np.isnan(self.tm[idx]) & (np.abs(d) > on[idx])
             if first_move.any():
                 jj = idx[first_move]
                 moved = np.abs(grams[:, jj] - self.pre[jj]) > np.maximum(
@@ -235,6 +272,7 @@ class DeviceDetector:
                 self.level[j] = post
                 self.active[j] = False
                 self.calm[j] = 0
+        self.moving = bool(self.active.any())
         self.last_mean = mean
         self.recent_means.append(mean)
         return out
@@ -263,6 +301,36 @@ class DeviceDetector:
         if not ts:
             return np.empty(0), np.empty((0, len(self.plates)))
         return np.concatenate(ts), np.concatenate(xs)
+
+
+_sum0 = np.add.reduce  # ndarray.sum's own reduction, without its Python wrapper
+
+
+def _batch_stats(
+    grams: np.ndarray, level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each plate's mean and sd over the batch, and which plates read at all (None:
+    every reading is there). A plate with no reading keeps its ``level`` and sd 0.
+
+    The same bits as ``grams.mean(axis=0)`` and ``grams.std(axis=0)`` (numpy's own
+    arithmetic, without its dispatch); a missing reading is a NaN in its column's
+    sum, so the sums tell whether to look for one."""
+    k = grams.shape[0]
+    total = _sum0(grams, 0)
+    nan = total.dot(total)  # one call where a NaN anywhere shows (cheaper than any reduction)
+    if nan != nan and np.isnan(grams).any():
+        ok = ~np.isnan(grams).all(axis=0)
+        with np.errstate(all="ignore"):
+            mean = np.where(ok, np.nanmean(np.where(ok, grams, 0.0), axis=0), level)
+            sd = np.where(ok, np.nanstd(np.where(ok, grams, 0.0), axis=0), 0.0)
+        return mean, sd, ok
+    mean = total / k
+    dev = grams - mean
+    np.multiply(dev, dev, out=dev)
+    sd = _sum0(dev, 0)
+    sd /= k
+    np.sqrt(sd, out=sd)
+    return mean, sd, None
 
 
 def _when(step_t: np.ndarray, delta: float) -> float | None:

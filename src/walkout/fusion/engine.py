@@ -144,12 +144,25 @@ class Engine:
             return out
         if rec.kind in STAFF_KINDS:  # staff inputs are for store operations; not a sensor's time
             return out
-        if self.clocks is not None:
-            rec = self.clocks.correct(rec)
-        self.now = max(self.now, rec.t)
-        if isinstance(rec, PlateBatch):
-            self._plates(rec)
-        elif isinstance(rec, TrackFrame):
+        if isinstance(rec, PlateBatch):  # the bulk of every log: no corrected copy made
+            off = self.clocks.shift(rec) if self.clocks is not None else 0.0
+            t = rec.t if off == 0.0 else rec.t + off
+            self.now = max(self.now, t)
+            self._plates(rec, t)
+        else:
+            if self.clocks is not None:
+                rec = self.clocks.correct(rec)
+            self.now = max(self.now, rec.t)
+            self._record(rec, out)
+        self._group(force=False)
+        self._decide(out, force=False)
+        self._handed(force=False)
+        self._finalize(out, force=False)
+        return out
+
+    def _record(self, rec: AnyRecord, out: list[AnyOutput]) -> None:
+        """Any record but a plate batch, on the store's clock."""
+        if isinstance(rec, TrackFrame):
             self._frame(rec, out)
         elif isinstance(rec, GateEntry):
             sess = self.sessions.on_entry(rec)
@@ -164,11 +177,6 @@ class Engine:
             self.recognitions.append(rec)
         elif isinstance(rec, RfidRead):
             self.rfid.append(rec)
-        self._group(force=False)
-        self._decide(out, force=False)
-        self._handed(force=False)
-        self._finalize(out, force=False)
-        return out
 
     def flush(self) -> list[AnyOutput]:
         """End of the log: decide what is pending and issue every receipt."""
@@ -185,12 +193,13 @@ class Engine:
 
     # -- plates ------------------------------------------------------------------------
 
-    def _plates(self, rec: PlateBatch) -> None:
+    def _plates(self, rec: PlateBatch, t: float) -> None:
+        """One controller's batch, whose first sample is at ``t`` on the store's clock."""
         det = self.detectors.get(rec.device)
         if det is None or det.plates != rec.plates:
             det = self.detectors[rec.device] = DeviceDetector(list(rec.plates), self.cfg)
-        self.changes.extend(det.feed(rec.t, rec.rate_hz, rec.grams))
-        self.plates_now = max(self.plates_now, rec.t + rec.grams.shape[0] / rec.rate_hz)
+        self.changes.extend(det.feed(t, rec.rate_hz, rec.grams))
+        self.plates_now = max(self.plates_now, t + rec.grams.shape[0] / rec.rate_hz)
 
     def _min_g(self, plates: list[str]) -> float:
         """Grams an event on these plates must move: a share of the lightest product there
@@ -947,6 +956,8 @@ class Engine:
     def _handed(self, force: bool) -> None:
         """Items passed from one visit's hand to another's: the receiver pays. When both
         held a fresh take, a human decides which went over."""
+        if not self.handoffs:  # the usual record: nothing to look at
+            return
         keep = []
         for m in self.handoffs:
             waiting = any(ev.t0 < m.t1 for ev in self.pending) or any(

@@ -276,3 +276,59 @@ def test_a_shaken_plate_is_holding_its_level_and_a_lifted_one_is_not() -> None:
     assert det.active[0] and det.active[1]
     assert det.holding(0, 25.0)
     assert not det.holding(1, 25.0)
+
+
+# -- the short path ------------------------------------------------------------------------
+
+
+def _stream(seconds: float = 14.0, seed: int = 3) -> list[tuple[float, np.ndarray]]:
+    """Noisy batches of the four plates with a take at 4 s and a put at 9 s."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(int(seconds * RATE / BATCH)):
+        ts = k * BATCH / RATE + np.arange(BATCH) / RATE
+        g = np.stack([1000.0 + 50 * j + 0.0 * ts for j in range(len(PLATES))], axis=1)
+        g[:, 1] += ramp(4.0, -300.0)(ts) + ramp(9.0, 120.0)(ts)
+        out.append((T0 + ts[0], g + rng.normal(0.0, 0.7, g.shape)))
+    return out
+
+
+def _run(each: Callable[[DeviceDetector], DeviceDetector]) -> tuple[list, DeviceDetector]:
+    det = DeviceDetector(list(PLATES), EngineConfig())
+    out: list[PlateChange] = []
+    for t, g in _stream():
+        det = each(det)
+        out.extend(det.feed(t, RATE, g))
+    return out, det
+
+
+def _old_checkpoint(det: DeviceDetector) -> DeviceDetector:
+    """A pickle round trip of a detector saved before it had ``moving``."""
+    import pickle
+
+    state = dict(det.__dict__)
+    state.pop("moving", None)
+    old = DeviceDetector.__new__(DeviceDetector)
+    old.__dict__.update(pickle.loads(pickle.dumps(state)))
+    return old
+
+
+def test_the_short_path_gives_the_bits_of_the_per_plate_path() -> None:
+    def per_plate(det: DeviceDetector) -> DeviceDetector:
+        det.moving = True  # every batch through _moving
+        return det
+
+    fast, a = _run(lambda d: d)
+    slow, b = _run(per_plate)
+    assert [c.plate for c in fast] == [PLATES[1], PLATES[1]]
+    assert fast == slow  # frozen dataclasses: every float equal
+    for name in ("level", "sigma", "last_mean"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes()
+
+
+def test_a_detector_from_an_older_checkpoint_goes_on_the_same() -> None:
+    fast, a = _run(lambda d: d)
+    restored, b = _run(_old_checkpoint)
+    assert fast == restored
+    assert a.level.tobytes() == b.level.tobytes()
+    assert a.sigma.tobytes() == b.sigma.tobytes()
