@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from walkout.server.api import staff as staff_api
 from walkout.server.api import store_settings
 from walkout.server.auth.principal import Principal, Role
+from walkout.server.service import queues
 from walkout.web import svg
 from walkout.web.analytics import figures
 from walkout.web.auth import Page
@@ -83,7 +84,12 @@ def _floor(request: Request, store: str, who: Principal) -> dict[str, Any]:
         "tasks": [t for t in tasks if t["status"] != "closed"][::-1],
         "alerts": [a for a in alerts if a["status"] != "closed"][::-1],
         "closed": sorted(
-            [x for x in tasks + alerts if x["status"] == "closed"], key=lambda x: -x["t"]
+            [
+                x
+                for x in tasks + alerts
+                if x["status"] == "closed" and x["note"] != queues.RESOLUTION  # not its resolution
+            ],
+            key=lambda x: -x["t"],
         )[:10],
         "low": [(names.get(f.sku, f.sku), f) for f in low[:12]],
         "now": srv.clock(),
