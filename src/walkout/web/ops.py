@@ -20,7 +20,7 @@ from walkout.web.analytics import figures
 from walkout.web.auth import Page
 from walkout.web.layouts import layout_of
 from walkout.web.render import clock, page
-from walkout.web.stock import stock_by_facing
+from walkout.web.stock import stock_now
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(Page(Role.STAFF, Role.ADMIN))]
@@ -60,7 +60,7 @@ def _floor(request: Request, store: str, who: Principal) -> dict[str, Any]:
     st = srv.stores[store]
     layout = layout_of(st)
     with srv.bus.uow() as uow:
-        stock = stock_by_facing(uow.db, st)
+        stock = stock_now(srv, uow.db, st)
         tasks = staff_api.list_items(store, "tasks", uow, who, status=None, limit=200)
         alerts = staff_api.list_items(store, "alerts", uow, who, status=None, limit=200)
     names = {p.sku: p.name for p in st.catalogue}
