@@ -27,6 +27,7 @@ from walkout.eventlog import (
     read_log,
 )
 from walkout.eventlog.codec import to_obj
+from walkout.eventlog.records import AgePolicySet, IdVerification
 
 
 def canonical(rec) -> bytes:
@@ -65,6 +66,10 @@ def sample_records() -> list:
         Recognition(
             device="c", t=1.7e9, track="a", hand="left", top=[("sku1", 0.91234), ("sku2", 0.05)]
         ),
+        IdVerification(
+            device="staff:t1", t=1.7e9 + 5, session="S1", verified=True, by="t1", task="idcheck-1"
+        ),
+        AgePolicySet(device="settings:t2", t=1.7e9 + 6, policy="block_exit", by="t2"),
     ]
 
 
