@@ -14,12 +14,13 @@ from pydantic import ValidationError
 from walkout.server.api import staff as staff_api
 from walkout.server.api import store_settings
 from walkout.server.auth.principal import Principal, Role
+from walkout.server.service import queues
 from walkout.web import svg
 from walkout.web.analytics import figures
 from walkout.web.auth import Page
 from walkout.web.layouts import layout_of
 from walkout.web.render import clock, page
-from walkout.web.stock import stock_by_facing
+from walkout.web.stock import stock_now
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(Page(Role.STAFF, Role.ADMIN))]
@@ -59,7 +60,7 @@ def _floor(request: Request, store: str, who: Principal) -> dict[str, Any]:
     st = srv.stores[store]
     layout = layout_of(st)
     with srv.bus.uow() as uow:
-        stock = stock_by_facing(uow.db, st)
+        stock = stock_now(srv, uow.db, st)
         tasks = staff_api.list_items(store, "tasks", uow, who, status=None, limit=200)
         alerts = staff_api.list_items(store, "alerts", uow, who, status=None, limit=200)
     names = {p.sku: p.name for p in st.catalogue}
@@ -83,7 +84,12 @@ def _floor(request: Request, store: str, who: Principal) -> dict[str, Any]:
         "tasks": [t for t in tasks if t["status"] != "closed"][::-1],
         "alerts": [a for a in alerts if a["status"] != "closed"][::-1],
         "closed": sorted(
-            [x for x in tasks + alerts if x["status"] == "closed"], key=lambda x: -x["t"]
+            [
+                x
+                for x in tasks + alerts
+                if x["status"] == "closed" and x["note"] != queues.RESOLUTION  # not its resolution
+            ],
+            key=lambda x: -x["t"],
         )[:10],
         "low": [(names.get(f.sku, f.sku), f) for f in low[:12]],
         "now": srv.clock(),

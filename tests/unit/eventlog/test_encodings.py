@@ -67,12 +67,14 @@ def sample_records() -> list:
             device="c", t=1.7e9, track="a", hand="left", top=[("sku1", 0.91234), ("sku2", 0.05)]
         ),
         # what the server writes for people
-        IdVerification(device="staff:s1", t=1.7e9, session="S1", verified=True, by="s1"),
-        AgePolicySet(device="settings:a", t=1.7e9, policy="block_exit", by="a"),
-        ShelfLabel(
-            device="review:r1", t=1.7e9, event="E0000007", moves=[("put", "sku2", 1)], by="r1"
+        IdVerification(
+            device="staff:t1", t=1.7e9 + 5, session="S1", verified=True, by="t1", task="idcheck-1"
         ),
-        ShelfLabel(device="review:r1", t=1.7e9 + 1, event="E0000008", by="r1"),
+        AgePolicySet(device="settings:t2", t=1.7e9 + 6, policy="block_exit", by="t2"),
+        ShelfLabel(
+            device="review:r1", t=1.7e9 + 7, event="E0000007", moves=[("put", "sku2", 1)], by="r1"
+        ),
+        ShelfLabel(device="review:r1", t=1.7e9 + 8, event="E0000008", by="r1"),
     ]
 
 

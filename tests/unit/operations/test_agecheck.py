@@ -87,3 +87,23 @@ def test_no_restricted_item_charges(shop) -> None:
     ops = _ops(shop, "remove_item")
     ops._output(receipt("S9", [("SNK00001", 1)]))
     assert ops.decisions["S9"] == "charge"
+
+
+def test_log_records_verify_and_change_the_policy(shop) -> None:
+    """The server's staff inputs: an id_verification record is verify_id; an
+    age_policy record switches the policy from there on. Neither moves the clock."""
+    from walkout.eventlog.records import AgePolicySet, IdVerification
+
+    ops = _ops(shop, "block_exit")
+    ops._output(event("E1", "take", "ALC00001", 1, ALC, 10.0))
+    now = ops.now
+    got = ops.apply(
+        IdVerification(device="staff:t", t=50.0, session="S1", verified=False, by="t"), []
+    )
+    assert [x.status for x in got if isinstance(x, Task)] == ["done"] and ops.now == now
+    assert ops.ages.exit_allowed("S1")  # refused: checked, the lines come off
+    ops.apply(AgePolicySet(device="settings:a", t=60.0, policy="off", by="a"), [])
+    assert ops.cfg.age_policy == ops.ages.cfg.age_policy == "off"
+    assert ops._output(event("E2", "take", "ALC00001", 1, ALC, 70.0, session="S2")) == []
+    ops._output(receipt("S2", [("ALC00001", 1)]))
+    assert ops.decisions["S2"] == "charge"

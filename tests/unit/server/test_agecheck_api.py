@@ -126,6 +126,8 @@ def test_staff_verify_an_id_and_operations_apply_it(fed: OpsLive) -> None:
     assert r.json()["session"] == BEER_SESSION and r.json()["log_offset"] >= 0
     done = fed.wait_item("alerts", f"{BEER_TASK}-done")
     assert done["data"]["verified"] is True and done["data"]["session"] == BEER_SESSION
+    assert fed.items("tasks")[BEER_TASK]["status"] == "closed"  # the answer closed the task
+    assert done["status"] == "closed"  # a record, not work
     assert fed.ops().ages.checks[BEER_SESSION].verified is True
     assert fed.verify(BEER_TASK, False).status_code == 409  # answered once
 

@@ -262,3 +262,46 @@ def test_catalogue_price_change_applies_to_receipts_after_it(live: Live) -> None
     new = {"sku": "NEW1", "name": "New thing", "price": 250, "weight_g": 100}
     assert _post(live, "/catalogue", "admin", new).status_code == 201
     assert _post(live, "/catalogue", "admin", new).status_code == 409
+
+
+def test_what_the_sensors_resolve_closes_its_task_or_alert(live: Live) -> None:
+    """Core items through the adapter: a restock done and a plate reading again close
+    the open task and alert; the resolutions are stored closed; a replay changes nothing."""
+    from walkout.operations.items import Alert, Task
+    from walkout.server.service.queues import record_operations
+    from walkout.server.worker.ops_adapter import to_port
+
+    opened = [
+        Task(id="restock-1", kind="restock", title="Restock tea", t=T),
+        Task(id="restock-2", kind="restock", title="Restock milk", t=T),
+        Alert(id="health-plate_dead-G01.1.1", kind="plate_dead", message="dead", t=T),
+    ]
+    resolved = [
+        Task(id="restock-1", kind="restock", title="Restocked", t=T + 9, status="done"),
+        Alert(
+            id="health-plate_dead-G01.1.1",
+            kind="plate_dead",
+            message="reads again",
+            t=T + 9,
+            cleared=True,
+            severity="info",
+        ),
+    ]
+    for batch in (opened, resolved, opened + resolved):  # the last: a replay
+        with live.server.bus.uow() as uow:
+            record_operations(uow, live.store, [to_port(x) for x in batch])
+            uow.commit()
+    staff = live.auth("staff")
+
+    def listed(q: str, status: str = "") -> dict[str, str]:
+        url = f"/api/stores/{live.store}/staff/{q}" + (f"?status={status}" if status else "")
+        return {x["id"]: x["status"] for x in live.client.get(url, headers=staff).json()}
+
+    assert listed("tasks", "open") == {"restock-2": "open"}
+    assert listed("alerts", "open") == {}
+    assert listed("tasks")["restock-1"] == "closed"
+    assert listed("alerts") == {
+        "health-plate_dead-G01.1.1": "closed",
+        "health-plate_dead-G01.1.1-ok": "closed",
+        "restock-1-done": "closed",
+    }

@@ -58,3 +58,37 @@ def test_the_floor_plan_draws_every_fixture_and_each_person() -> None:
     out = svg.floor_plan(lay, {}, {}, people=[(2.0, 2.0), (3.0, 1.0)], flagged=["G01"])
     assert out.count("data-fixture=") == len(lay.fixtures)
     assert out.count('class="person"') == 2
+
+
+def test_the_floor_reads_the_live_operations_inventory_staff_restocks_too(web: Web) -> None:
+    """With store operations running, a staff restock (never a shelf event the
+    stored-events count sees as stock) shows on the floor plan."""
+    from tests.unit.operations.conftest import event
+    from walkout.eventlog.records import GatePass
+    from walkout.server.worker.ops_adapter import OperationsAdapter
+    from walkout.web.stock import live_inventory, stock_now
+
+    st = web.server.stores[web.store]
+    worker = web.server.workers[web.store]
+    adapter = OperationsAdapter(st)
+    k = next(i for i, f in enumerate(st.planogram) if f.capacity >= 4)
+    f = st.planogram[k]
+    inv = adapter.ops.inventory
+    inv.facings[k].units = 1  # shoppers took all but one
+    put = event("R1", "put", f.product, 2, {f.plates[0]: 100.0}, web.clock.t, staff=True)
+    adapter.apply(GatePass(device="g", t=web.clock.t, direction="in"), [put])
+    assert inv.facings[k].units == 3  # the restock counted
+    with web.server.session_factory() as db:
+        before = stock_now(web.server, db, st)
+        worker.watchers.append(adapter)
+        try:
+            assert live_inventory(web.server, web.store) is inv
+            live = stock_now(web.server, db, st)
+            page = web.client("staff").get(f"/web/{web.store}/ops").text
+        finally:
+            worker.watchers.remove(adapter)
+    assert before == stock_by_facing(db, st)  # no operations: the stored events
+    assert live[k].units == 3 and live[k].sku == f.product
+    assert [x.units for x in live] == [max(0, p.units) for p in inv.facings]
+    name = next(p.name for p in st.catalogue if p.sku == f.product)
+    assert f"{name}: 3/{f.capacity}" in page

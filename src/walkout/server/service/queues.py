@@ -1,5 +1,8 @@
 """Staff tasks and alerts: raised by operations (idempotent by id), listed,
-claimed and closed by staff."""
+claimed and closed by staff. What the sensors see resolve itself arrives as an
+info alert of its own naming the item (``closes_task``, ``clears_alert``): it
+closes that item (unless staff already did) and is stored closed itself, a
+record rather than work, so the open queues hold only open work."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from walkout.server.service.uow import UnitOfWork
 from walkout.server.worker.operations import AlertIn, OperationsItem, StaffTaskIn
 
 QUEUES = {"tasks": StaffTaskRow, "alerts": AlertRow}
+RESOLUTION = "resolution (sensors)"  # the note of a stored resolution record
 
 
 def record_operations(uow: UnitOfWork, store: str, items: list[OperationsItem]) -> int:
@@ -29,21 +33,35 @@ def record_operations(uow: UnitOfWork, store: str, items: list[OperationsItem]) 
                 uow.emit(StaffTaskRaised(store=store, task=it.id, kind=it.kind))
                 new += 1
         elif isinstance(it, AlertIn) and uow.get(AlertRow, store, it.id) is None:
-            uow.db.add(
-                AlertRow(
-                    store_id=store,
-                    id=it.id,
-                    kind=it.kind,
-                    severity=it.severity,
-                    message=it.message,
-                    t=it.t,
-                    data=it.data,
-                )
+            row = AlertRow(
+                store_id=store,
+                id=it.id,
+                kind=it.kind,
+                severity=it.severity,
+                message=it.message,
+                t=it.t,
+                data=it.data,
             )
+            uow.db.add(row)
+            if it.closes_task or it.clears_alert:
+                _resolve(uow, store, it)
+                row.status, row.closed_at = "closed", datetime.now(UTC)
+                row.note = RESOLUTION
             uow.db.flush()
             uow.emit(AlertRaised(store=store, alert=it.id, kind=it.kind, severity=it.severity))
             new += 1
     return new
+
+
+def _resolve(uow: UnitOfWork, store: str, it: AlertIn) -> None:
+    """Close the task or alert the sensors saw resolved (left alone if staff closed it)."""
+    for row_t, item in ((StaffTaskRow, it.closes_task), (AlertRow, it.clears_alert)):
+        if item is None:
+            continue
+        row = uow.get(row_t, store, item)
+        if row is not None and row.status != "closed":
+            row.status, row.closed_at = "closed", datetime.now(UTC)
+            row.note = f"{it.message} ({it.id})"
 
 
 class QueueConflict(ValueError):

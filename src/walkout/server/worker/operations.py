@@ -36,6 +36,12 @@ class AlertIn(BaseModel):
     message: str
     t: float
     data: dict[str, Any] = Field(default_factory=dict)
+    closes_task: str | None = Field(
+        default=None, max_length=64, description="the sensors saw this task done: close it"
+    )
+    clears_alert: str | None = Field(
+        default=None, max_length=64, description="the condition of this alert ended: close it"
+    )
 
 
 OperationsItem = StaffTaskIn | AlertIn

@@ -3,7 +3,8 @@ the core) behind the server's ``OperationsWatcher``. Core items become the
 port's: an open task a ``StaffTaskIn``; an alert an ``AlertIn``. The server's
 queues are insert-only by id, so what the sensors see resolve itself (a
 restock done, a plate reading again) arrives as its own info alert
-(``<id>-done``, ``<id>-ok``) and staff close the task."""
+(``<id>-done``, ``<id>-ok``) naming the item it resolves, and the queues close
+that item (``record_operations``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def to_port(x: OpsItem) -> OperationsItem:
             message=x.title,
             t=x.t,
             data={"task": x.id, **x.data},
+            closes_task=x.id,
         )
     assert isinstance(x, Alert)
     return AlertIn(
@@ -37,6 +39,7 @@ def to_port(x: OpsItem) -> OperationsItem:
         message=x.message,
         t=x.t,
         data=x.data,
+        clears_alert=x.id if x.cleared else None,
     )
 
 
