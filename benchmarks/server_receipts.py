@@ -36,14 +36,15 @@ sys.path.insert(0, str(ROOT))
 from tests.fixtures.localstripe_server import localstripe  # noqa: E402
 from tests.fixtures.webhook_receiver import Receiver  # noqa: E402
 
-from server_common import Serve  # noqa: E402
+from server_common import serve  # noqa: E402
 from walkout.eventlog import read_log  # noqa: E402
 from walkout.eventlog.records import GateEntry, Header  # noqa: E402
 from walkout.server.feeder import Feeder  # noqa: E402
+from walkout.server.process import ServeProcess  # noqa: E402
 from walkout.server.webhooks.signing import HEADER, verify  # noqa: E402
 
 
-def _accounts(srv: Serve, sid: str, tokens: list[str], api: str | None) -> None:
+def _accounts(srv: ServeProcess, sid: str, tokens: list[str], api: str | None) -> None:
     """An account with a card for each credential the twin's shoppers show."""
     import stripe
 
@@ -103,7 +104,7 @@ def main() -> None:
         env = {"WALKOUT_PAYMENT_PROVIDER": a.provider}
         if api:
             env |= {"WALKOUT_STRIPE_API_KEY": "sk_test_bench", "WALKOUT_STRIPE_API_BASE": api}
-        srv = Serve(work / "data", store, env=env)
+        srv = serve(work / "data", store, env=env)
         srv.start()
         try:
             sid = srv.store_id()
