@@ -10,7 +10,7 @@ then does the gate open. A refusal changes nothing and says why."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 
@@ -56,11 +56,7 @@ def decide(
 ) -> Decision:
     """``secret_text``: the QR code as scanned, or the card's fingerprint from the tap reader."""
     st = ctx.stores[store]
-    entries = [g.id for g in st.gates_of_kind("entry")]
-    if gate not in entries:
-        raise UnknownGate(
-            f"no entry gate {gate!r} in store {store!r} (entry gates: {', '.join(entries)})"
-        )
+    _check_gate(st, store, gate, "entry")
     now = ctx.now()
     account: str | None = None
     token: str | None = None
@@ -153,16 +149,19 @@ def decide(
     return Decision("admit", f"admitted {n}", n, token, hold_id, offset)
 
 
+def _check_gate(st: Any, store: str, gate: str, kind: str) -> None:
+    ids = [g.id for g in st.gates_of_kind(kind)]
+    if gate not in ids:
+        raise UnknownGate(
+            f"no {kind} gate {gate!r} in store {store!r} ({kind} gates: {', '.join(ids)})"
+        )
+
+
 def decide_exit(ctx: PaymentsContext, store: str, gate: str, session: str) -> Decision:
     """May this visit leave? Only an ID check under the store's ``block_exit``
     policy holds it (``walkout.server.service.agecheck``), until staff checked the
     ID. Nothing is logged: the gate's beam sends the ``pass`` when they go."""
-    st = ctx.stores[store]
-    exits = [g.id for g in st.gates_of_kind("exit")]
-    if gate not in exits:
-        raise UnknownGate(
-            f"no exit gate {gate!r} in store {store!r} (exit gates: {', '.join(exits)})"
-        )
+    _check_gate(ctx.stores[store], store, gate, "exit")
     now = ctx.now()
     with ctx.uow() as uow:
         why = agecheck.exit_refusal(uow, store, session)
