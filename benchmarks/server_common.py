@@ -9,8 +9,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
+from walkout.eventlog.records import AnyRecord, GateEntry
 from walkout.server.process import ServeProcess, free_port
 
 ADMIN = "wo_bench_admin"
@@ -49,3 +51,65 @@ class Mosquitto:
 
 def serve(data: Path, store: str, env: dict[str, str] | None = None) -> ServeProcess:
     return ServeProcess(data, store, ADMIN, env)
+
+
+def bind_accounts(srv: ServeProcess, sid: str, tokens: list[str], api: str | None) -> None:
+    """An account with a card for each credential the twin's shoppers show, so that
+    every final receipt is charged (``api``: localstripe's URL; None: the fake provider)."""
+    import stripe
+
+    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": api}) if api else None
+    for tok in tokens:
+        acc = srv.http.post(f"/api/stores/{sid}/accounts", json={}).json()["id"]
+        shopper = srv.http.post(
+            f"/api/stores/{sid}/tokens", json={"role": "shopper", "account": acc}
+        ).json()["token"]
+        pm = "pm_card_visa"
+        if client is not None:
+            pm = client.v1.payment_methods.create(
+                params={
+                    "type": "card",
+                    "card": {
+                        "number": "4242424242424242",
+                        "exp_month": 12,
+                        "exp_year": 2030,
+                        "cvc": "123",
+                    },
+                }
+            ).id
+        r = srv.http.post(
+            f"/api/stores/{sid}/me/cards",
+            json={"payment_method": pm},
+            headers={"Authorization": f"Bearer {shopper}"},
+        )
+        r.raise_for_status()
+        srv.http.post(
+            f"/api/stores/{sid}/credentials", json={"token": tok, "account": acc}
+        ).raise_for_status()
+
+
+def credentials(recs: Iterable[AnyRecord]) -> list[str]:
+    """The shoppers' entry tokens in a log (staff badges excluded)."""
+    return sorted(
+        {
+            r.credential.token
+            for r in recs
+            if isinstance(r, GateEntry) and r.credential.kind != "staff"
+        }
+    )
+
+
+def provider_charges(api: str) -> dict[str, int]:
+    """Succeeded payment intents per walkout charge key, as localstripe holds
+    them: the provider's own count, not ours (localstripe ignores idempotency
+    keys, so only our side can keep this at one)."""
+    import stripe
+
+    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": api})
+    n: dict[str, int] = {}
+    for pi in client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
+        md = pi.metadata.to_dict() if pi.metadata else {}
+        if pi.status == "succeeded":
+            k = md.get("walkout_key", pi.id)
+            n[k] = n.get(k, 0) + 1
+    return n

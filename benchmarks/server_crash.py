@@ -9,11 +9,18 @@ same records.
 
     walkout simulate --store convenience --hours 1 --seed 7 --out runs/conv1h --binary
     python benchmarks/server_crash.py --log runs/conv1h/log.wlog --kills 8
+
+``--provider stripe`` binds every shopper's credential to an account with a
+card and charges through a localstripe child (never killed), then counts the
+succeeded payment intents per charge at the provider: a double charge is two
+for one receipt. localstripe ignores idempotency keys, so only the server's
+own charge records can keep that at one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import shutil
@@ -25,8 +32,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server_common import serve
+from tests.fixtures.localstripe_server import localstripe
+
+from server_common import bind_accounts, credentials, provider_charges, serve
 from walkout.eventlog import read_log
 from walkout.eventlog.codec import from_obj, to_obj
 from walkout.eventlog.records import Header
@@ -72,6 +82,18 @@ def _key(r: dict) -> tuple:  # type: ignore[type-arg]
     )
 
 
+def _head(log: Path, hours: float | None) -> list:  # type: ignore[type-arg]
+    """The records of the first ``hours`` of a log (all of it: None)."""
+    out: list = []  # type: ignore[type-arg]
+    for rec in read_log(log):
+        if isinstance(rec, Header):
+            continue
+        if hours is not None and out and rec.t - out[0].t > hours * 3600:
+            break
+        out.append(rec)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--log", type=Path, default=Path("runs/conv1h/log.wlog"))
@@ -79,17 +101,31 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=None, help="only the first hours of the log")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--batch", type=int, default=500, help="records per HTTP batch")
+    ap.add_argument("--provider", choices=["none", "stripe"], default="none")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     store = a.log.parent / "store.yaml"
     work = Path(tempfile.mkdtemp(prefix="walkout-bench-crash-"))
-    srv = serve(work / "data", str(store), env={"WALKOUT_CHECKPOINT_EVERY_S": "5"})
+    env = {"WALKOUT_CHECKPOINT_EVERY_S": "5"}
+    stack = contextlib.ExitStack()
+    api = None
+    if a.provider == "stripe":
+        api = stack.enter_context(localstripe())
+        env |= {
+            "WALKOUT_PAYMENT_PROVIDER": "stripe",
+            "WALKOUT_STRIPE_API_KEY": "sk_test_bench",
+            "WALKOUT_STRIPE_API_BASE": api,
+        }
+    srv = serve(work / "data", str(store), env=env)
     t_start = time.monotonic()
     restarts: list[float] = []
     try:
         restarts.append(srv.start())
         sid = srv.store_id()
+        if api is not None:
+            bind_accounts(srv, sid, credentials(_head(a.log, a.hours)), api)
         token = srv.http.post(f"/api/stores/{sid}/tokens", json={"role": "device"}).json()["token"]
         feeder = Feeder(srv.url, sid, token, timeout=60)
         n = 0
@@ -112,7 +148,7 @@ def main() -> None:
 
         def feed() -> None:
             try:
-                for b in batches(records(), 500):
+                for b in batches(records(), a.batch):
                     feeder.send(b, give_up_s=600)
             except BaseException as e:  # reported below
                 err.append(e)
@@ -143,8 +179,10 @@ def main() -> None:
             for r in srv.http.get(f"/api/stores/{sid}/receipts", params={"limit": 10000}).json()
         )
         wall = time.monotonic() - t_start
+        charged = provider_charges(api) if api is not None else None
     finally:
         srv.stop()
+        stack.close()
     db = sqlite3.connect(work / "data" / "walkout.db")
     finalized, distinct = db.execute(
         "select count(*), count(distinct key) from outbox where type='ReceiptFinalized'"
@@ -167,10 +205,19 @@ def main() -> None:
         "finalized_events": finalized,
         "finalized_distinct": distinct,
         "final_receipts": sum(1 for r in want if r[1] == "final"),
+        "provider_charged_receipts": None if charged is None else len(charged),
+        "provider_double_charges": None
+        if charged is None
+        else sum(1 for v in charged.values() if v > 1),
         "wall_s": round(wall, 1),
     }
     print(json.dumps(res, indent=1))
-    ok = res["lost"] == 0 and got == want and finalized == distinct == res["final_receipts"]
+    ok = (
+        res["lost"] == 0
+        and got == want
+        and finalized == distinct == res["final_receipts"]
+        and not res["provider_double_charges"]
+    )
     print(
         f"| kill -9 x{kills}, {a.log} | {n:,} | {res['lost']} | {res['duplicates_dropped']:,} | "
         f"{len(got)} of {len(want)} identical: {got == want} | {finalized} for {res['final_receipts']} final | "

@@ -10,10 +10,14 @@ fed over HTTP with the server's own ``Feeder`` (the ingestion benchmarks' load),
 paced at ``--speed`` times its clock. A receipt's latency is the wall time its
 ``receipt.finalized`` webhook arrived minus the wall time the batch holding its
 exit (the first record at or after ``t_exit``) was sent; ``of_which_webhook_s``
-is the part from the charge row's commit (the payload's ``created``) to arrival. Make the log first:
+is the part from the charge row's commit (the payload's ``created``) to arrival.
+``--via mqtt`` publishes the same batches instead as a store gateway would
+(one QoS 1 message per batch on walkout/STORE/batch/GW) to a Mosquitto of its
+own, and the server ingests them with ``--mqtt``. Make the log first:
 
     walkout simulate --store convenience --scenario realistic --hours 0.5 --seed 7 --out runs/conv30m --binary
     python benchmarks/server_receipts.py --log runs/conv30m/log.wlog --speed 10
+    python benchmarks/server_receipts.py --log runs/conv30m/log.wlog --speed 12 --via mqtt --batch-s 0.05
 """
 
 from __future__ import annotations
@@ -36,46 +40,12 @@ sys.path.insert(0, str(ROOT))
 from tests.fixtures.localstripe_server import localstripe  # noqa: E402
 from tests.fixtures.webhook_receiver import Receiver  # noqa: E402
 
-from server_common import serve  # noqa: E402
+from server_common import Mosquitto, bind_accounts, credentials, serve  # noqa: E402
 from walkout.eventlog import read_log  # noqa: E402
-from walkout.eventlog.records import GateEntry, Header  # noqa: E402
-from walkout.server.feeder import Feeder  # noqa: E402
-from walkout.server.process import ServeProcess  # noqa: E402
+from walkout.eventlog.records import Header  # noqa: E402
+from walkout.server.feeder import Feeder, encode_batch  # noqa: E402
+from walkout.server.ingest.mqtt import MqttPublisher  # noqa: E402
 from walkout.server.webhooks.signing import HEADER, verify  # noqa: E402
-
-
-def _accounts(srv: ServeProcess, sid: str, tokens: list[str], api: str | None) -> None:
-    """An account with a card for each credential the twin's shoppers show."""
-    import stripe
-
-    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": api}) if api else None
-    for tok in tokens:
-        acc = srv.http.post(f"/api/stores/{sid}/accounts", json={}).json()["id"]
-        shopper = srv.http.post(
-            f"/api/stores/{sid}/tokens", json={"role": "shopper", "account": acc}
-        ).json()["token"]
-        pm = "pm_card_visa"
-        if client is not None:
-            pm = client.v1.payment_methods.create(
-                params={
-                    "type": "card",
-                    "card": {
-                        "number": "4242424242424242",
-                        "exp_month": 12,
-                        "exp_year": 2030,
-                        "cvc": "123",
-                    },
-                }
-            ).id
-        r = srv.http.post(
-            f"/api/stores/{sid}/me/cards",
-            json={"payment_method": pm},
-            headers={"Authorization": f"Bearer {shopper}"},
-        )
-        r.raise_for_status()
-        srv.http.post(
-            f"/api/stores/{sid}/credentials", json={"token": tok, "account": acc}
-        ).raise_for_status()
 
 
 def main() -> None:
@@ -86,22 +56,26 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=None, help="stream only this much of the log")
     ap.add_argument("--batch-s", type=float, default=0.1, help="store seconds per HTTP batch")
     ap.add_argument("--provider", choices=["stripe", "fake"], default="stripe")
+    ap.add_argument(
+        "--via", choices=["http", "mqtt"], default="http", help="how the batches reach the server"
+    )
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
     store = a.store or str(a.log.parent / "store.yaml")
     recs = [r for r in read_log(a.log) if not isinstance(r, Header)]
     if a.minutes:
         recs = [r for r in recs if r.t <= recs[0].t + a.minutes * 60]
-    tokens = sorted(
-        {
-            r.credential.token
-            for r in recs
-            if isinstance(r, GateEntry) and r.credential.kind != "staff"
-        }
-    )
+    tokens = credentials(recs)
     work = Path(tempfile.mkdtemp(prefix="walkout-bench-receipts-"))
     with Receiver() as rx, localstripe() if a.provider == "stripe" else _nothing() as api:
         env = {"WALKOUT_PAYMENT_PROVIDER": a.provider}
+        broker = Mosquitto() if a.via == "mqtt" else None
+        if broker is not None:
+            env |= {
+                "WALKOUT_MQTT": "true",
+                "WALKOUT_MQTT_PORT": str(broker.port),
+                "WALKOUT_MQTT_SESSION_S": "0",
+            }
         if api:
             env |= {"WALKOUT_STRIPE_API_KEY": "sk_test_bench", "WALKOUT_STRIPE_API_BASE": api}
         srv = serve(work / "data", store, env=env)
@@ -111,11 +85,21 @@ def main() -> None:
             ep = srv.http.post(
                 f"/api/stores/{sid}/webhooks", json={"url": rx.url, "events": ["receipt.finalized"]}
             ).json()
-            _accounts(srv, sid, tokens, api)
+            bind_accounts(srv, sid, tokens, api)
             device = srv.http.post(f"/api/stores/{sid}/tokens", json={"role": "device"}).json()[
                 "token"
             ]
-            feeder = Feeder(srv.url, sid, device)
+            if broker is not None:
+                time.sleep(1.0)  # the server's MQTT subscription is in place
+                pub = MqttPublisher("127.0.0.1", broker.port, "walkout", sid, client_id="bench")
+                messages = 0
+
+                def send(batch: list) -> None:  # type: ignore[type-arg]
+                    nonlocal messages
+                    pub.publish_batch("gw-1", encode_batch(batch))
+                    messages += 1
+            else:
+                send = Feeder(srv.url, sid, device).send
             sent_t: list[float] = []  # the last record time of each batch...
             sent_wall: list[float] = []  # ...and when it was sent
             t0_store, t0_wall = recs[0].t, time.time()
@@ -129,9 +113,15 @@ def main() -> None:
                 time.sleep(max(0.0, due - time.time()))
                 sent_t.append(recs[j - 1].t)
                 sent_wall.append(time.time())
-                feeder.send(recs[i:j])
+                send(recs[i:j])
                 i = j
             feed_s = time.time() - t0_wall
+            if broker is not None:
+                assert pub.wait(messages, 600), f"broker acknowledged {pub.acked} of {messages}"
+            caught = srv.wait_caught_up(sid, len(recs) + 1, timeout=1800)
+            processed_s = time.time() - t0_wall
+            if broker is not None:
+                pub.close()
             time.sleep(5)  # the last receipts
             n_charges = len(
                 srv.http.get(
@@ -140,6 +130,8 @@ def main() -> None:
             )
         finally:
             srv.stop()
+            if broker is not None:
+                broker.stop()
         got = rx.wait(0, timeout=0)
     lat, deliver, review, bad_sig = [], [], 0, 0
     for g in got:
@@ -161,10 +153,16 @@ def main() -> None:
         "log": str(a.log),
         "speed": a.speed,
         "provider": a.provider,
+        "via": a.via,
+        "batch_s": a.batch_s,
         "records": len(recs),
         "store_minutes": round((recs[-1].t - recs[0].t) / 60, 1),
         "feed_wall_s": round(feed_s, 1),
         "achieved_speed": round((recs[-1].t - recs[0].t) / feed_s, 2),
+        "processed_wall_s": round(processed_s, 1),
+        "speed_end_to_end": round((recs[-1].t - recs[0].t) / processed_s, 2),
+        "logged": caught["log_end"] - 1,
+        "processed": caught["engine_offset"] - 1,
         "receipts_delivered": len(got),
         "engine_final": len(lat),
         "after_review": review,
