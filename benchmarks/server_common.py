@@ -43,6 +43,14 @@ class Mosquitto:
                 time.sleep(0.05)
         raise SystemExit("mosquitto did not start")
 
+    def server_env(self) -> dict[str, str]:
+        """What ``walkout serve`` needs to ingest from this broker."""
+        return {
+            "WALKOUT_MQTT": "true",
+            "WALKOUT_MQTT_PORT": str(self.port),
+            "WALKOUT_MQTT_SESSION_S": "0",
+        }
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)

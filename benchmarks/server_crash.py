@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +40,7 @@ from tests.fixtures.localstripe_server import localstripe
 from server_common import bind_accounts, credentials, provider_charges, serve
 from walkout.eventlog import read_log
 from walkout.eventlog.codec import from_obj, to_obj
-from walkout.eventlog.records import Header
+from walkout.eventlog.records import AnyRecord, Header
 from walkout.fusion.engine import Engine
 from walkout.fusion.outputs import Receipt, ShelfEvent
 from walkout.server.feeder import Feeder, batches
@@ -53,13 +54,7 @@ def reference(
     st = load_store(store)
     eng = Engine(st)
     out = []
-    t0 = None
-    for rec in read_log(log):
-        if isinstance(rec, Header):
-            continue
-        t0 = rec.t if t0 is None else t0
-        if hours is not None and rec.t - t0 > hours * 3600:
-            break
+    for rec in _head(log, hours):
         got = eng.apply(from_obj(to_obj(rec)))
         out.extend(o for o in got if isinstance(o, Receipt))
         if events is not None:
@@ -82,16 +77,16 @@ def _key(r: dict) -> tuple:  # type: ignore[type-arg]
     )
 
 
-def _head(log: Path, hours: float | None) -> list:  # type: ignore[type-arg]
-    """The records of the first ``hours`` of a log (all of it: None)."""
-    out: list = []  # type: ignore[type-arg]
+def _head(log: Path, hours: float | None) -> Iterator[AnyRecord]:
+    """The records of the first ``hours`` of a log (all of it: None), streamed."""
+    t0 = None
     for rec in read_log(log):
         if isinstance(rec, Header):
             continue
-        if hours is not None and out and rec.t - out[0].t > hours * 3600:
-            break
-        out.append(rec)
-    return out
+        t0 = rec.t if t0 is None else t0
+        if hours is not None and rec.t - t0 > hours * 3600:
+            return
+        yield rec
 
 
 def main() -> None:
@@ -129,17 +124,10 @@ def main() -> None:
         token = srv.http.post(f"/api/stores/{sid}/tokens", json={"role": "device"}).json()["token"]
         feeder = Feeder(srv.url, sid, token, timeout=60)
         n = 0
-        t_first: list[float] = []
 
-        def records():  # type: ignore[no-untyped-def]
+        def records() -> Iterator[AnyRecord]:
             nonlocal n
-            for rec in read_log(a.log):
-                if isinstance(rec, Header):
-                    continue
-                if not t_first:
-                    t_first.append(rec.t)
-                if a.hours is not None and rec.t - t_first[0] > a.hours * 3600:
-                    return
+            for rec in _head(a.log, a.hours):
                 n += 1
                 yield rec
 

@@ -66,11 +66,7 @@ def main() -> None:
     srv = serve(
         work / "data",
         store,
-        env={
-            "WALKOUT_MQTT": "true",
-            "WALKOUT_MQTT_PORT": str(broker.port),
-            "WALKOUT_MQTT_SESSION_S": "0",
-        },
+        env=broker.server_env(),
     )
     try:
         srv.start()

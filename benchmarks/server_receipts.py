@@ -71,11 +71,7 @@ def main() -> None:
         env = {"WALKOUT_PAYMENT_PROVIDER": a.provider}
         broker = Mosquitto() if a.via == "mqtt" else None
         if broker is not None:
-            env |= {
-                "WALKOUT_MQTT": "true",
-                "WALKOUT_MQTT_PORT": str(broker.port),
-                "WALKOUT_MQTT_SESSION_S": "0",
-            }
+            env |= broker.server_env()
         if api:
             env |= {"WALKOUT_STRIPE_API_KEY": "sk_test_bench", "WALKOUT_STRIPE_API_BASE": api}
         srv = serve(work / "data", store, env=env)
