@@ -135,9 +135,11 @@ def test_declined_card_shows_stripes_error_and_saves_nothing(
     site = stripe_site
     page = _signed_up(browser, site)
     before = _account_cards(site)
+    err = page.locator("#card-errors")  # type: ignore[attr-defined]
+    page.click("#add-card")  # type: ignore[attr-defined]
+    expect(err).to_contain_text("Check the card details")  # nothing typed yet
     _type_card(page, "4000000000000002")
     page.click("#add-card")  # type: ignore[attr-defined]
-    err = page.locator("#card-errors")  # type: ignore[attr-defined]
     expect(err).to_be_visible()
     expect(err).to_contain_text("Your card was declined.")
     assert page.url.endswith(f"/web/{STORE}/shop")  # type: ignore[attr-defined]

@@ -40,12 +40,20 @@
         method: "POST",
         headers: { Accept: "application/json" },
       });
+      // a signed-out browser is redirected to the sign-in page: HTML, not a setup
       setup = await r.json().catch(function () { return {}; });
-      if (!r.ok) return fail(setup.error || "The store could not start saving a card (" + r.status + ").");
+      if (!r.ok || !setup.client_secret) {
+        return fail(setup.error || "The store could not start saving a card. Sign in again and retry.");
+      }
     } catch (e) {
       return fail("The store did not answer. Try again.");
     }
-    const res = await stripe.confirmCardSetup(setup.client_secret, { payment_method: { card: card } });
+    let res;
+    try {
+      res = await stripe.confirmCardSetup(setup.client_secret, { payment_method: { card: card } });
+    } catch (e) {
+      res = { error: e };
+    }
     if (res.error) {
       // Stripe's errors are plain objects with a message for the shopper; a
       // thrown Error is our side (an incomplete form in localstripe's mock)
