@@ -132,6 +132,8 @@ class Engine:
         lets through what now does. Receipts already issued keep their status (a
         final one may be charged; a review task stays for a human). The threshold
         lives in ``cfg``, so checkpoints carry it."""
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"a review threshold is a probability in (0, 1), got {threshold}")
         self.cfg = self.cfg.model_copy(update={"review_threshold": threshold})
 
     # -- persistence ---------------------------------------------------------------

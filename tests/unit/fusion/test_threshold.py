@@ -6,6 +6,7 @@ carries the threshold, so a resumed run is the uninterrupted one."""
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from tests.fixtures.fusion_script import EPOCH, Outputs, lines, run, serialized
 from tests.unit.fusion.test_replay import busy_log
@@ -115,6 +116,10 @@ def test_the_record_moves_no_clock(store: Store, base: Base) -> None:
     now = eng.now
     far = ReviewThresholdSet(device="settings:a", t=now + 3600, threshold=0.97, by="a")
     assert eng.apply(far) == [] and eng.now == now
+    with pytest.raises(ValueError, match="probability"):
+        eng.set_review_threshold(1.0)
+    with pytest.raises(ValidationError):
+        ReviewThresholdSet(device="settings:a", t=now, threshold=0.5, by="a")
 
 
 def test_a_checkpoint_after_the_record_resumes_as_if_never_stopped(
