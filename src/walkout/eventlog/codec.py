@@ -24,6 +24,7 @@ from walkout.eventlog.records import (
     KeypointFrame,
     PlateBatch,
     Recognition,
+    ReviewThresholdSet,
     RfidRead,
     ShelfLabel,
     TrackFrame,
@@ -119,6 +120,10 @@ def to_obj(rec: AnyRecord) -> dict[str, Any]:
     if isinstance(rec, AgePolicySet):
         obj = _base(rec, "age_policy")
         obj.update(policy=rec.policy, by=rec.by)
+        return obj
+    if isinstance(rec, ReviewThresholdSet):
+        obj = _base(rec, "review_threshold")
+        obj.update(threshold=round(float(rec.threshold), 6) + 0.0, by=rec.by)
         return obj
     if isinstance(rec, ShelfLabel):
         obj = _base(rec, "shelf_label")

@@ -275,6 +275,16 @@ class AgePolicySet(_Record):
     by: str = Field(min_length=1, max_length=64)
 
 
+class ReviewThresholdSet(_Record):
+    """The store's review threshold changed (store settings): the engine judges every
+    receipt it issues from this record on by it (docs/engine.md, review threshold).
+    Written by the server, never by a device."""
+
+    kind: Literal["review_threshold"] = "review_threshold"
+    threshold: float = Field(gt=0.5, lt=1.0, description="a line below this waits for a human")
+    by: str = Field(min_length=1, max_length=64)
+
+
 class ShelfLabel(_Record):
     """A reviewer's word on what moved at one shelf event (from a review decision):
     store operations correct the live inventory by it. Written by the server, never
@@ -289,8 +299,8 @@ class ShelfLabel(_Record):
 
 
 #: Record kinds written by the server for people (staff, admins), not by devices.
-STAFF_KINDS: tuple[str, ...] = ("id_verification", "age_policy", "shelf_label")
-StaffInput = IdVerification | AgePolicySet | ShelfLabel
+STAFF_KINDS: tuple[str, ...] = ("id_verification", "age_policy", "shelf_label", "review_threshold")
+StaffInput = IdVerification | AgePolicySet | ShelfLabel | ReviewThresholdSet
 
 Record = Annotated[
     Header
@@ -304,7 +314,8 @@ Record = Annotated[
     | Ambiguity
     | IdVerification
     | AgePolicySet
-    | ShelfLabel,
+    | ShelfLabel
+    | ReviewThresholdSet,
     Field(discriminator="kind"),
 ]
 RECORD_ADAPTER: TypeAdapter[Any] = TypeAdapter(Record)
@@ -321,6 +332,7 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "id_verification": IdVerification,
     "age_policy": AgePolicySet,
     "shelf_label": ShelfLabel,
+    "review_threshold": ReviewThresholdSet,
 }
 #: a record some device stamped: every record but the header
 DeviceRecord = (
@@ -335,6 +347,7 @@ DeviceRecord = (
     | IdVerification
     | AgePolicySet
     | ShelfLabel
+    | ReviewThresholdSet
 )
 AnyRecord = Header | DeviceRecord
 

@@ -29,6 +29,7 @@ from walkout.eventlog.records import (
     Header,
     PlateBatch,
     Recognition,
+    ReviewThresholdSet,
     RfidRead,
     TrackFrame,
 )
@@ -124,6 +125,17 @@ class Engine:
         else:
             faults[plate] = fault
 
+    def set_review_threshold(self, threshold: float) -> None:
+        """The store's review threshold from now on (a ``review_threshold`` record).
+        Every receipt issued after this is judged by it, whenever its lines were
+        decided: a raise holds back at once what no longer clears the bar, a cut
+        lets through what now does. Receipts already issued keep their status (a
+        final one may be charged; a review task stays for a human). The threshold
+        lives in ``cfg``, so checkpoints carry it."""
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"a review threshold is a probability in (0, 1), got {threshold}")
+        self.cfg = self.cfg.model_copy(update={"review_threshold": threshold})
+
     # -- persistence ---------------------------------------------------------------
 
     def checkpoint(self) -> bytes:
@@ -141,6 +153,9 @@ class Engine:
         out: list[AnyOutput] = []
         if isinstance(rec, Header):
             self.header = rec
+            return out
+        if isinstance(rec, ReviewThresholdSet):  # a store setting: not a sensor's time either
+            self.set_review_threshold(rec.threshold)
             return out
         if rec.kind in STAFF_KINDS:  # staff inputs are for store operations; not a sensor's time
             return out
@@ -701,12 +716,14 @@ class Engine:
             for pid in plates:
                 g0, _ = self.phantoms.get(pid, (0.0, 0.0))
                 self.phantoms[pid] = (g0 + abs(ev.plates.get(pid, 0.0)), ev.t0)
-        review = (
-            p < cfg.review_threshold
-            or (unknown and take)
+        # doubts that hold whatever the threshold; the line's p meets the threshold in
+        # force when its receipt is issued (Cart.lines), so a later change applies to it
+        flagged = (
+            (unknown and take)
             or (sid is None and not unknown)
             or any(q in self.__dict__.get("plate_faults", ()) for q in plates)
         ) and not staff
+        review = flagged or (p < cfg.review_threshold and not staff)
         if unknown and take and review:
             # whoever may have taken it leaves with something nobody can name: each of
             # their receipts waits for a human (several hands in one merged event)
@@ -717,7 +734,7 @@ class Engine:
             cart = self.carts.setdefault(sid, Cart(session=sid))
             for sku, q in best_items:
                 cart.items.append(
-                    Contribution(event=ev.id, sku=sku, qty=q if take else -q, p=p, review=review)
+                    Contribution(event=ev.id, sku=sku, qty=q if take else -q, p=p, review=flagged)
                 )
             for other, q_other in ranked_sessions[1:]:
                 if other is not None and q_other >= 0.005 and other in self.carts:

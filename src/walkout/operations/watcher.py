@@ -21,6 +21,7 @@ from walkout.eventlog.records import (
     AgePolicySet,
     AnyRecord,
     IdVerification,
+    ReviewThresholdSet,
     RfidRead,
     ShelfLabel,
     TrackFrame,
@@ -73,6 +74,8 @@ class Operations:
             return []
         if isinstance(rec, ShelfLabel):
             return self.label(rec.event, list(rec.moves), rec.t)
+        if isinstance(rec, ReviewThresholdSet):  # the engine's setting, not a device's record
+            return []
         out: list[OpsItem] = []
         if rec.kind != "header":
             self.now = max(self.now, rec.t)  # type: ignore[union-attr]

@@ -29,7 +29,7 @@ from walkout.server.metrics import Metrics
 from walkout.server.payments.part import PaymentsPart
 from walkout.server.payments.port import PaymentProvider
 from walkout.server.retention import Retention
-from walkout.server.service import catalogue
+from walkout.server.service import catalogue, threshold
 from walkout.server.service.bus import MessageBus
 from walkout.server.service.review import open_count
 from walkout.server.settings import Settings
@@ -134,11 +134,12 @@ class Server:
             self.bus,
             self.checkpoints,
             self.metrics,
-            self._engine_config_of(st.id),
+            self.engine_config,  # the store's own threshold comes from its log
             self.settings.checkpoint_every_s,
             self.settings.checkpoint_every_records,
             watchers=self.watchers(st) if self.watchers else None,
             on_depth=self.refresh_review_depth,
+            on_caught_up=self._settings_into_log,
         )
         with self.session_factory() as db:
             row = db.get(StoreRow, st.id)
@@ -149,15 +150,21 @@ class Server:
         self.refresh_review_depth(st.id)
         return w
 
-    def _engine_config_of(self, store: str) -> EngineConfig:
-        """The server's engine configuration with the store's review threshold (store settings)."""
-        from walkout.server.db.settings import StoreSettingsRow
-
-        with self.session_factory() as db:
-            row = db.get(StoreSettingsRow, store)
-        if row is None or row.review_threshold is None:
-            return self.engine_config
-        return self.engine_config.model_copy(update={"review_threshold": row.review_threshold})
+    def _settings_into_log(self, w: EngineWorker) -> None:
+        """The settings row's review threshold into the store's log when the engine,
+        caught up with the log, has another one (the log is the source of truth)."""
+        if w.closed:
+            return
+        try:
+            threshold.reconcile(
+                self.ingestor,
+                self.session_factory,
+                w.store.id,
+                w.engine.cfg.review_threshold,
+                self.clock(),
+            )
+        except Exception:  # the engine runs on at its threshold; the next start tries again
+            log.exception("review threshold not reconciled", store=w.store.id)
 
     def stop(self) -> None:
         self.retention.stop()

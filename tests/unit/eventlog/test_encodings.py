@@ -28,7 +28,7 @@ from walkout.eventlog import (
     read_log,
 )
 from walkout.eventlog.codec import from_obj, to_obj
-from walkout.eventlog.records import AgePolicySet, IdVerification, ShelfLabel
+from walkout.eventlog.records import AgePolicySet, IdVerification, ReviewThresholdSet, ShelfLabel
 
 
 def canonical(rec) -> bytes:
@@ -72,6 +72,7 @@ def sample_records() -> list:
             device="staff:t1", t=1.7e9 + 5, session="S1", verified=True, by="t1", task="idcheck-1"
         ),
         AgePolicySet(device="settings:t2", t=1.7e9 + 6, policy="block_exit", by="t2"),
+        ReviewThresholdSet(device="settings:t2", t=1.7e9 + 6.5, threshold=0.975, by="t2"),
         ShelfLabel(
             device="review:r1", t=1.7e9 + 7, event="E0000007", moves=[("put", "sku2", 1)], by="r1"
         ),

@@ -21,12 +21,18 @@ from tests.fixtures.fusion_script import (
 )
 from walkout.domain.layout import Layout
 from walkout.domain.store import Store
+from walkout.eventlog.records import AnyRecord
 from walkout.fusion.config import EngineConfig
 
 P004 = 435.2
 
 
 def one_take(store: Store, layout: Layout, cfg: EngineConfig | None = None) -> Outputs:
+    return run(one_take_log(store, layout), store, cfg, flush=False)
+
+
+def one_take_log(store: Store, layout: Layout) -> list[AnyRecord]:
+    """A shopper takes one P004 at 6.2 s and leaves at 14 s."""
     y = front_of(layout, "G1.2.1")[1]
     a = Person("a1", stand(1.7, y, 0.5, 14.0), [Reach(5.8, 6.6, "G1.2.1")])
     script = Script(
@@ -36,7 +42,7 @@ def one_take(store: Store, layout: Layout, cfg: EngineConfig | None = None) -> O
         people=[a],
         entries=[Entry(0.2, "qr-a")],
     )
-    return run(script.records(), store, cfg, flush=False)
+    return script.records()
 
 
 @pytest.fixture(scope="module")

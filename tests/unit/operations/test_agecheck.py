@@ -107,3 +107,14 @@ def test_log_records_verify_and_change_the_policy(shop) -> None:
     assert ops._output(event("E2", "take", "ALC00001", 1, ALC, 70.0, session="S2")) == []
     ops._output(receipt("S2", [("ALC00001", 1)]))
     assert ops.decisions["S2"] == "charge"
+
+
+def test_a_review_threshold_record_is_the_engines_not_operations(shop) -> None:
+    """Store operations pass over it: neither their clock nor sensor health's moves."""
+    from walkout.eventlog.records import ReviewThresholdSet
+
+    ops = _ops(shop, "block_exit")
+    ops._output(event("E1", "take", "ALC00001", 1, ALC, 10.0))
+    now, health_now = ops.now, ops.health.now
+    rec = ReviewThresholdSet(device="settings:a", t=now + 3600.0, threshold=0.97, by="a")
+    assert ops.apply(rec, []) == [] and (ops.now, ops.health.now) == (now, health_now)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from walkout.eventlog.records import AnyRecord
 from walkout.server.api.app import create_app
 from walkout.server.auth.principal import Role
 from walkout.server.auth.tokens import issue
@@ -18,6 +19,7 @@ from walkout.server.bootstrap import Server
 from walkout.server.db.payments import ChargeRow
 from walkout.server.db.system import AccountRow
 from walkout.server.db.visits import CredentialRow
+from walkout.server.feeder import batches, encode_batch
 from walkout.server.payments.charges import charge_key
 from walkout.server.settings import Settings
 
@@ -92,6 +94,25 @@ def wait_ready(server: Server, timeout: float = 20.0) -> None:
     while not server.ready()[0]:
         assert time.monotonic() - t0 < timeout, server.ready()[1]
         time.sleep(0.02)
+
+
+def caught_up(server: Server, store: str) -> None:
+    """Until the store's engine worker has applied every record of its log."""
+    w = server.workers[store]
+    t0 = time.monotonic()
+    while w.offset < server.logs[store].end():
+        assert time.monotonic() - t0 < 60 and w.error is None, w.error
+        time.sleep(0.02)
+
+
+def feed(
+    client: TestClient, server: Server, store: str, auth: dict[str, str], recs: list[AnyRecord]
+) -> None:
+    """Records posted as a device, in batches of 500, then applied by the engine."""
+    for b in batches(recs, 500):
+        r = client.post(f"/api/stores/{store}/records", content=encode_batch(b), headers=auth)
+        assert r.status_code == 202, r.text
+    caught_up(server, store)
 
 
 def pay_until(server: Server, check: Callable[[], bool], timeout_s: float = 10.0) -> None:

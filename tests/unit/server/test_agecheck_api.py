@@ -16,11 +16,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.fixtures.server_twin import twin_stream
-from tests.unit.server.conftest import Clock, add_tokens, make_settings, wait_ready
+from tests.unit.server.conftest import (
+    Clock,
+    add_tokens,
+    caught_up,
+    feed,
+    make_settings,
+    wait_ready,
+)
 from walkout.eventlog.records import AnyRecord
 from walkout.server.api.app import create_app
 from walkout.server.bootstrap import Server
-from walkout.server.feeder import batches, encode_batch
 from walkout.server.worker.ops_adapter import operations_watchers
 
 BEER_TASK, BEER_SESSION = "idcheck-1", "S000004"
@@ -37,21 +43,10 @@ class OpsLive:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
     def feed(self, recs: list[AnyRecord]) -> None:
-        for b in batches(recs, 500):
-            r = self.client.post(
-                f"/api/stores/{self.store}/records",
-                content=encode_batch(b),
-                headers=self.auth("device"),
-            )
-            assert r.status_code == 202, r.text
-        self.caught_up()
+        feed(self.client, self.server, self.store, self.auth("device"), recs)
 
     def caught_up(self) -> None:
-        w = self.server.workers[self.store]
-        t0 = time.monotonic()
-        while w.offset < self.server.logs[self.store].end():
-            assert time.monotonic() - t0 < 60 and w.error is None, w.error
-            time.sleep(0.02)
+        caught_up(self.server, self.store)
 
     def wait_item(self, queue: str, item: str) -> dict[str, Any]:
         """The item once the worker has committed it (its offset moves before the commit)."""

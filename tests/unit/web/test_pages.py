@@ -1,6 +1,7 @@
 """What the pages do, without a browser: a reviewer's pick other than the top
 one settles the receipt as picked; staff claim and close from the floor page
-(htmx gets the fragment back); the analytics count what the server stored."""
+(htmx gets the fragment back); the analytics count what the server stored; the
+settings page changes the running engine's review threshold."""
 
 from __future__ import annotations
 
@@ -219,3 +220,39 @@ def test_staff_answer_an_id_check_from_the_floor(web: Web) -> None:
     ((_, rec),) = web.server.logs[s].read(end, 10, timeout=1.0)
     assert isinstance(rec, IdVerification)
     assert (rec.session, rec.verified, rec.task) == ("S000004", False, "idcheck-web")
+
+
+def test_the_settings_page_changes_the_running_engines_threshold(web: Web) -> None:
+    """A saved threshold is a ``review_threshold`` record the running engine applies;
+    a save that keeps it logs nothing; staff read the page but cannot save."""
+    from tests.unit.server.conftest import caught_up
+    from walkout.eventlog.records import ReviewThresholdSet
+
+    s, srv = web.store, web.server
+    url = f"/web/{s}/ops/settings"
+    now = web.client().get(
+        f"/api/stores/{s}/settings", headers={"Authorization": f"Bearer {web.tokens['admin']}"}
+    )
+    was = now.json()  # the rest of the form as it is, for the module's other tests
+    form = {
+        "review_threshold": "0.97",
+        "age_check": was["age_check"],
+        "hold_amount": str(was["hold_amount"] / 100),
+        "dispute_auto_refund_max": str(was["dispute_auto_refund_max"] / 100),
+    }
+    staff = web.client("staff")
+    assert "Takes effect at once" in staff.get(url).text
+    end = srv.logs[s].end()
+    assert staff.post(url, data=form).status_code == 403
+    admin = web.client("admin")
+    try:
+        for _ in range(2):  # the second save keeps it
+            r = admin.post(url, data=form)
+            assert r.status_code == 200 and 'id="saved"' in r.text
+        ((_, rec),) = srv.logs[s].read(end, 10, timeout=1.0)
+        assert isinstance(rec, ReviewThresholdSet) and rec.threshold == 0.97
+        caught_up(srv, s)
+        assert srv.workers[s].engine.cfg.review_threshold == 0.97
+    finally:  # the module's other tests see the default again
+        back = {**form, "review_threshold": str(was["review_threshold"])}
+        assert admin.post(url, data=back).status_code == 200

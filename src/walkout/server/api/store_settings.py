@@ -1,6 +1,7 @@
 """Store settings for the operations dashboard: the review threshold, the
 age-check policy, and the payment policy (hold, dispute limit) in one view.
-Staff read them; the store's admin changes them."""
+Staff read them; the store's admin changes them. The threshold and the age-check
+policy take effect through the store's log (``service.threshold``, ``service.agecheck``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from walkout.server.api.guard import Guard
 from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.settings import StoreSettingsRow
 from walkout.server.payments.policy import policy_of, set_policy
-from walkout.server.service import agecheck
+from walkout.server.service import agecheck, threshold
 from walkout.server.service.uow import UnitOfWork
 
 router = APIRouter(tags=["store settings"])
@@ -67,19 +68,29 @@ def change_settings(
     srv = server_of(request)
     mine = body.model_dump(include={"review_threshold", "age_check"}, exclude_none=True)
     if mine:
-        row = uow.get(StoreSettingsRow, store)
-        if row is None:
-            row = StoreSettingsRow(store_id=store, age_check=agecheck.DEFAULT_POLICY)
-            uow.db.add(row)
-        policy = mine.get("age_check")
-        if policy == row.age_check:
-            policy = None
-        for k, v in mine.items():
-            setattr(row, k, v)
-        row.updated_by = who
-        uow.commit()
-        if policy is not None and store in srv.logs:  # store operations take it from the log
-            agecheck.log_policy(srv.ingestor, store, policy, who, srv.clock())
+        with threshold.LOCK:  # the row and its record in one order (threshold.reconcile)
+            row = uow.get(StoreSettingsRow, store)
+            if row is None:
+                row = StoreSettingsRow(store_id=store, age_check=agecheck.DEFAULT_POLICY)
+                uow.db.add(row)
+            policy = mine.get("age_check")
+            if policy == row.age_check:
+                policy = None
+            was = row.review_threshold
+            if was is None:
+                was = srv.engine_config.review_threshold
+            new_threshold = mine.get("review_threshold")
+            if new_threshold == was:
+                new_threshold = None
+            for k, v in mine.items():
+                setattr(row, k, v)
+            row.updated_by = who
+            uow.commit()
+            if store in srv.logs:  # the engine and store operations take them from the log
+                if policy is not None:
+                    agecheck.log_policy(srv.ingestor, store, policy, who, srv.clock())
+                if new_threshold is not None:
+                    threshold.log_threshold(srv.ingestor, store, new_threshold, who, srv.clock())
     pay = body.model_dump(
         include={"hold_amount", "dispute_auto_refund_max", "dispute_window_days"},
         exclude_none=True,
@@ -107,10 +118,10 @@ def put_settings(
     request: Request,
     who: Annotated[Principal, Depends(Guard(Role.ADMIN))],
 ) -> StoreSettings:
-    """The review threshold applies from the store engine's next fresh start
-    (a running engine keeps the configuration its checkpoints were made with).
-    A new age-check policy goes to the store's log (an ``age_policy`` record):
-    store operations decide receipts by it from there on."""
+    """A new review threshold goes to the store's log (a ``review_threshold``
+    record): the running engine judges every receipt it issues from there on by
+    it. A new age-check policy goes there too (an ``age_policy`` record): store
+    operations decide receipts by it from there on."""
     known_store(server_of(request), store)
     with pay_of(request).uow() as uow:
         return change_settings(uow, request, store, who.token_id, body)

@@ -43,6 +43,7 @@ class EngineWorker:
         checkpoint_every_records: int = 200_000,
         watchers: list[OperationsWatcher] | None = None,
         on_depth: Callable[[str], None] | None = None,
+        on_caught_up: Callable[[EngineWorker], None] | None = None,
     ):
         self.store = store
         self.log = dlog
@@ -54,6 +55,7 @@ class EngineWorker:
         self.every_n = checkpoint_every_records
         self.watchers = watchers or []
         self.on_depth = on_depth
+        self.on_caught_up = on_caught_up  # once, in the worker's thread, when first caught up
         self.offset = 0
         self.closed = False
         self.close_at: int | None = None
@@ -141,6 +143,8 @@ class EngineWorker:
                     self.closed = True  # only now: the day's last receipts are committed
                 self._gauges(len(batch))
                 if not batch and self.log.end() <= self.offset:
+                    if not self.ready.is_set() and self.on_caught_up is not None:
+                        self.on_caught_up(self)
                     self.ready.set()
                 if closing or (
                     self.offset > last_cp_off
