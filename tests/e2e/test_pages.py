@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.catalogue import PAGES, Ids, WebPage, prepare
-from tests.e2e.conftest import CHROMIUM, PHONE, WIDE, Site, shot
+from tests.e2e.conftest import CHROMIUM, PHONE, WIDE, Site, shot, unusable
 
 VIEWPORTS = {"375": {"width": 375, "height": 812}, "1440": {"width": 1440, "height": 900}}
 assert VIEWPORTS["375"]["width"] == PHONE["width"] and VIEWPORTS["1440"] == WIDE
@@ -62,19 +62,6 @@ def browsers(site: Site) -> Iterator[Browsers]:
         b.close()
 
 
-def inside(page: Any, selector: str, width: int) -> str:
-    """'' when the first match is visible and within the viewport's width, else why not."""
-    loc = page.locator(selector).first
-    if loc.count() == 0:
-        return f"{selector}: not on the page"
-    if not loc.is_visible():
-        return f"{selector}: hidden"
-    box = loc.bounding_box()
-    if box is None or box["x"] < -1 or box["x"] + box["width"] > width + 1:
-        return f"{selector}: outside the width ({box})"
-    return ""
-
-
 @pytest.mark.parametrize("vw", list(VIEWPORTS))
 @pytest.mark.parametrize("p", PAGES, ids=[p.name for p in PAGES])
 def test_every_page_is_usable_on_a_phone_and_wide(
@@ -94,11 +81,8 @@ def test_every_page_is_usable_on_a_phone_and_wide(
             page.wait_for_load_state()
         if p.status != 200:  # chromium logs the status of the document itself
             errors = [e for e in errors if "status of " + str(p.status) not in e]
-        wide = page.evaluate("document.scrollingElement.scrollWidth")
-        assert wide <= view["width"] + 1, f"{p.name} scrolls sideways: {wide} px"
-        for sel in (p.heading, p.action):
-            why = inside(page, sel, view["width"])
-            assert not why, f"{p.name} at {vw}: {why}"
+        problems = unusable(page, p.heading, p.action)
+        assert not problems, f"{p.name} at {vw}: {problems}"
         assert not errors, f"{p.name} at {vw}: console {errors}"
     except AssertionError:
         shot(page, f"page-{p.name}-{vw}")  # what was wrong, in test-artifacts/e2e
