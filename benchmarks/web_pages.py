@@ -28,6 +28,7 @@ import io
 import statistics
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from walkout.eventlog.records import Header
 from walkout.server.auth.principal import Role
 from walkout.server.auth.tokens import issue
 from walkout.server.db.system import AccountRow
-from walkout.server.db.visits import CredentialRow, ReceiptRow, SessionRow
+from walkout.server.db.visits import CredentialRow, ReceiptRow, SessionRow, ShelfEventRow
 from walkout.server.embedded import EmbeddedServer, free_port
 from walkout.server.feeder import Feeder, batches
 from walkout.server.settings import Settings
@@ -89,11 +90,12 @@ def _people(emb: EmbeddedServer, store: str) -> dict[str, str]:
         db.flush()
         rec = db.query(ReceiptRow).filter(ReceiptRow.store_id == store).first()
         linked = {c.token for c in db.query(CredentialRow)}
-        open_ = (
-            db.query(SessionRow)
-            .filter(SessionRow.store_id == store, SessionRow.status == "open")
-            .order_by(SessionRow.t_enter.desc())
-            .all()
+        busy = Counter(  # the visit in the store with the most shelf events: a full cart
+            s for (s,) in db.query(ShelfEventRow.session).filter(ShelfEventRow.store_id == store)
+        )
+        open_ = sorted(
+            db.query(SessionRow).filter(SessionRow.store_id == store, SessionRow.status == "open"),
+            key=lambda r: -busy.get(r.id, 0),
         )
         for tok in [rec.token if rec is not None else None] + [s.token for s in open_[:1]]:
             if tok and tok not in linked:
