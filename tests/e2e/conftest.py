@@ -169,3 +169,25 @@ def no_horizontal_scroll(page: object) -> bool:
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
         )
     )
+
+
+def unusable(page: object, heading: str = "main h1", action: str = "") -> list[str]:
+    """What keeps a page from being usable at its viewport: it scrolls sideways,
+    or its main heading or primary action is hidden or outside the width.
+    Empty when it is usable."""
+    width = page.viewport_size["width"]  # type: ignore[attr-defined]
+    wide = page.evaluate("document.scrollingElement.scrollWidth")  # type: ignore[attr-defined]
+    out = [f"scrolls sideways: {wide} px at {width}"] if wide > width + 1 else []
+    for sel in (heading, action):
+        if not sel:
+            continue
+        loc = page.locator(sel).first  # type: ignore[attr-defined]
+        if loc.count() == 0:
+            out.append(f"{sel}: not on the page")
+        elif not loc.is_visible():
+            out.append(f"{sel}: hidden")
+        else:
+            box = loc.bounding_box()
+            if box is None or box["x"] < -1 or box["x"] + box["width"] > width + 1:
+                out.append(f"{sel}: outside the width ({box})")
+    return out

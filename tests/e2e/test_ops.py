@@ -88,23 +88,3 @@ def test_restock_task_claim_close_analytics_settings(site: Site, browser: object
     admin_page.goto(f"{site.url}/web/{site.shop}/ops")
     assert admin_page.locator("button.claim").count() == 0
     admin_page.context.close()
-
-
-def test_a_role_cannot_open_another_roles_pages(site: Site, browser: object) -> None:
-    s = site.shop
-    for who, theirs, others in (
-        ("shopper", "shop", ("review", "ops")),
-        ("reviewer", "review", ("shop", "ops")),
-        ("staff", "ops", ("shop", "review")),
-    ):
-        page = sign_in(browser, site, site.tokens[who], PHONE)
-        assert page.url.endswith(f"/web/{s}/{theirs}")
-        for other in others:
-            resp = page.goto(f"{site.url}/web/{s}/{other}")
-            assert resp.status == 403 and "Not your page" in page.inner_text("main"), (who, other)
-        page.context.close()
-    page = sign_in(browser, site, site.tokens["other-staff"], PHONE)
-    resp = page.goto(f"{site.url}/web/{s}/ops")
-    assert resp.status == 403 and "not for store" in page.inner_text("main")
-    shot(page, "refused-375")
-    page.context.close()

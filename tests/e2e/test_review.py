@@ -5,7 +5,7 @@ example; the reviewer's statistics count it."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import PHONE, WIDE, Site, no_horizontal_scroll, shot, sign_in
+from tests.e2e.conftest import PHONE, WIDE, Site, no_horizontal_scroll, shot, sign_in, unusable
 
 
 def test_take_a_task_decide_and_the_receipt_is_final(site: Site, browser: object) -> None:
@@ -35,6 +35,7 @@ def test_take_a_task_decide_and_the_receipt_is_final(site: Site, browser: object
         page.keyboard.press("a")  # accept the top choice of every event
         page.wait_for_selector("#finalized")
         assert "final" in page.inner_text("#finalized")
+        assert not unusable(page, action="#take-next")
         shot(page, "review-decided-1440")
         after = admin.get(f"/api/stores/{site.shop}/receipts/{session}").json()
         assert after["status"] == "final" and after["decided_by"] == "review"

@@ -10,7 +10,15 @@ import json
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import PHONE, SHIFT, Site, new_page, no_horizontal_scroll, shot
+from tests.e2e.conftest import (
+    PHONE,
+    SHIFT,
+    Site,
+    new_page,
+    no_horizontal_scroll,
+    shot,
+    unusable,
+)
 from tests.fixtures.fusion_script import EPOCH, Move, Person, Reach, Script, front_of, stand
 from tests.fixtures.mini_store import mini_store
 from walkout.domain.layout import Layout
@@ -139,6 +147,7 @@ def test_enter_take_leave_receipt_dispute(site: Site, browser: object) -> None:
     page.fill("#confirm", "delete my account")
     page.click("#delete")
     assert "Your account is deleted" in page.inner_text("main")
+    assert not unusable(page, action="main a")
     page.goto(f"{site.url}/web/{site.mini}/shop")
     assert "/web/login" in page.url  # signed out: the cookie and the tokens are gone
     page.context.close()

@@ -49,5 +49,17 @@ def mount(app: FastAPI) -> None:
             status_code=exc.status_code,
             title=title,
             detail=exc.detail,
-            home="/web/login",
+            home=_home_of_cookie(request),
         )
+
+
+def _home_of_cookie(request: Request) -> str:
+    """Where "Go to your pages" leads on a refusal: the signed-in role's home
+    (in its own store), or the sign-in page."""
+    token = request.cookies.get(auth.COOKIE, "").strip()
+    server = request.app.state.server
+    p = request.app.state.tokens.principal(server, token) if token else None
+    if p is None or p.role not in auth.HOME:
+        return "/web/login"
+    store = p.store or request.path_params.get("store") or min(server.stores, default="")
+    return auth.home_of(p, store) if store else "/web/login"

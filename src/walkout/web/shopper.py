@@ -244,13 +244,15 @@ def receipt(
 def dispute_form(
     request: Request, store: str, session: str, line: int, who: Shopper
 ) -> HTMLResponse:
-    """The first tap: what would be disputed, and the button that does it."""
+    """The first tap: what would be disputed, and the button that does it. htmx
+    puts the form under the line; without JavaScript the link opens it as a page."""
     bill = payments.itemized_receipt(store, session, request, who)
     ln = next((x for x in bill.lines if x.n == line), None)
     if ln is None:
         raise HTTPException(404, f"no line {line} on this receipt")
+    name = "shop_dispute.html" if request.headers.get("hx-request") else "shop_dispute_page.html"
     return page(
-        request, "shop_dispute.html", store=store, who=who, session=session, ln=ln, bill=bill
+        request, name, store=store, who=who, session=session, ln=ln, bill=bill, tab="receipts"
     )
 
 

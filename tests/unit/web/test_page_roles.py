@@ -121,3 +121,16 @@ def test_signing_out_forgets_the_cookie(web: Web) -> None:
     r = c.post("/web/logout")
     assert r.status_code == 303
     assert c.get(f"/web/{web.store}/review").status_code == 303
+
+
+def test_a_refusal_leads_to_the_roles_own_pages(web: Web) -> None:
+    for who, url, home in (
+        ("shopper", f"/web/{web.store}/ops", f"/web/{web.store}/shop"),
+        ("staff", f"/web/{web.store}/review", f"/web/{web.store}/ops"),
+        ("reviewer", f"/web/{web.store}/shop/privacy", f"/web/{web.store}/review"),
+        ("other-staff", f"/web/{web.store}/ops", "/web/some-other-store/ops"),
+    ):
+        r = web.client(who).get(url)
+        assert r.status_code == 403 and f'href="{home}">Go to your pages' in r.text, (who, url)
+    r = web.client().get("/web/nowhere/signup")
+    assert r.status_code == 404 and 'href="/web/login">Go to your pages' in r.text
