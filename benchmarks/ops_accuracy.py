@@ -41,10 +41,11 @@ from pathlib import Path
 
 from walkout.evaluation.operations import score_operations
 from walkout.evaluation.ops_labels import OracleLabels
-from walkout.eventlog.records import AnyRecord
+from walkout.eventlog.records import AnyRecord, ShelfLabel
 from walkout.fusion.engine import Engine
 from walkout.fusion.outputs import AnyOutput, ShelfEvent
 from walkout.operations.config import OpsConfig
+from walkout.operations.corrections import Move
 from walkout.operations.items import OpsItem
 from walkout.operations.runner import run_operations
 from walkout.operations.watcher import Operations
@@ -88,7 +89,7 @@ class Reviewed:
         if now >= self._next:
             self._next = now + 10.0
             for eid, moves, t in self.oracle.due(now):
-                got += self.reviewed.label(eid, moves, t)
+                got += self.reviewed.apply(as_record(eid, moves, t), [])
         return got
 
     def flush(self, outputs: list[AnyOutput] = ()) -> list[OpsItem]:  # type: ignore[assignment]
@@ -98,8 +99,13 @@ class Reviewed:
         self.guessed_items += self.guessed.flush(outputs)
         got = self.reviewed.flush(outputs)
         for eid, moves, t in self.oracle.due(float("inf")):
-            got += self.reviewed.label(eid, moves, t)
+            got += self.reviewed.apply(as_record(eid, moves, t), [])
         return got
+
+
+def as_record(event: str, moves: list[Move], t: float) -> ShelfLabel:
+    """A label as the server hands it to operations: a ``shelf_label`` record."""
+    return ShelfLabel(device="review:oracle", t=t, event=event, moves=moves, by="oracle")
 
 
 BULK = ("plates", "tracks", "keypoints")
@@ -222,6 +228,7 @@ def main() -> None:
         **score.as_dict(),
         "labels": {
             "given": oracle.given,
+            "other_op_actions": oracle.other_op,
             "applied": ops.corrections.labels,
             "unknown": ops.corrections.unknown_labels,
         },
@@ -271,6 +278,7 @@ def from_events(a: argparse.Namespace) -> None:
         "guessed": {k: raw[k] for k in keys},
         "labels": {
             "given": oracle.given,
+            "other_op_actions": oracle.other_op,
             "applied": ops.corrections.labels,
             "unknown": ops.corrections.unknown_labels,
         },

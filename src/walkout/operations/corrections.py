@@ -11,8 +11,8 @@ opens them after ``review_wait_s`` as guessed.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Container
+from collections import Counter, OrderedDict
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,6 +24,21 @@ from walkout.operations.items import OpsItem
 Op = Literal["take", "put"]
 Move = tuple[Op, str, int]
 """(take or put, sku, units): one product's units that really moved at an event."""
+
+
+def normal(moves: Iterable[Move]) -> list[Move]:
+    """One move per (op, sku), units summed, none of zero, in a fixed order: the same
+    label however it was written compares equal, so applying it again moves nothing."""
+    n: Counter[tuple[Op, str]] = Counter()
+    for op, sku, q in moves:
+        n[(op, sku)] += q
+    return [(op, sku, q) for (op, sku), q in sorted(n.items()) if q > 0]
+
+
+def label_moves(op: Op, items: Iterable[tuple[str, int]]) -> list[Move]:
+    """A reviewer's items for one take or put event (sku, units) as its moves: the
+    form the server logs a review decision in (``shelf_label``)."""
+    return normal((op, sku, q) for sku, q in items)
 
 
 @dataclass
@@ -49,9 +64,9 @@ class Corrections:
         """The top hypothesis of one decided event (``known``: the store's skus)."""
         if o.op not in ("take", "put") or not o.hypotheses:
             return []
-        moves: list[Move] = [
+        moves = normal(
             (o.op, sku, q) for sku, q in o.hypotheses[0].items if sku != "?" and sku in known
-        ]
+        )
         out, eff = self._apply(moves, o.plates, o.t_end, defer=o.review)
         self._remember(o.id, eff)
         if eff.deferred:
@@ -59,7 +74,10 @@ class Corrections:
         return out
 
     def label(self, event: str, moves: list[Move], t: float) -> list[OpsItem]:
-        """What really moved at ``event``: its guessed effect undone, ``moves`` applied."""
+        """What really moved at ``event``: its guessed effect undone, ``moves`` applied.
+        Idempotent: the same label again (a replayed log, a second task holding the
+        event) finds its own effect in place and moves nothing."""
+        moves = normal(moves)
         eff = self.effects.get(event)
         if eff is None:
             self.unknown_labels += 1
@@ -67,7 +85,7 @@ class Corrections:
         self.labels += 1
         waited = self.waiting.pop(event, None)
         inv = self.inventory
-        if sorted(moves) == sorted(eff.moves):
+        if moves == normal(eff.moves):
             # the guess was right: nothing to move (a take chooses its place from the
             # counts, so doing it again later could choose another), its tasks open now
             return inv.open_deferred(waited[1], t) if waited else []
