@@ -159,6 +159,11 @@ def main() -> None:
         default=None,
         help="operations on a saved day, no twin or engine",
     )
+    ap.add_argument(
+        "--no-share-splits",
+        action="store_true",
+        help="the oracle labels by the matching alone (a split action's other part: nothing)",
+    )
     a = ap.parse_args()
     if a.from_events:
         return from_events(a)
@@ -174,7 +179,7 @@ def main() -> None:
         }
     )
     truth: list = []
-    oracle = OracleLabels()
+    oracle = OracleLabels(share_splits=not a.no_share_splits)
 
     def keep_truth(r: object) -> None:
         truth.append(r)
@@ -229,6 +234,7 @@ def main() -> None:
         "labels": {
             "given": oracle.given,
             "other_op_actions": oracle.other_op,
+            "shared_actions": oracle.shared,
             "applied": ops.corrections.labels,
             "unknown": ops.corrections.unknown_labels,
         },
@@ -254,7 +260,7 @@ def from_events(a: argparse.Namespace) -> None:
         day = pickle.load(f)  # our own file, never untrusted input
     store = builtin_store(day["args"]["store"])
     truth = day["truth"]
-    oracle = OracleLabels()
+    oracle = OracleLabels(share_splits=not a.no_share_splits)
     for r in truth:
         oracle.on_truth(r)
     cfg = OpsConfig()
@@ -279,6 +285,7 @@ def from_events(a: argparse.Namespace) -> None:
         "labels": {
             "given": oracle.given,
             "other_op_actions": oracle.other_op,
+            "shared_actions": oracle.shared,
             "applied": ops.corrections.labels,
             "unknown": ops.corrections.unknown_labels,
         },
