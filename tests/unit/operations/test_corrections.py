@@ -182,3 +182,26 @@ def test_a_shelf_label_record_applied_twice_moves_the_counts_once(shop) -> None:
     ops.apply(nothing, [])
     ops.apply(nothing, [])
     assert ops.inventory.units("SNK00001") == 15  # a different label replaces it, once
+
+
+def test_a_staff_take_of_a_labelled_misplaced_unit_is_its_return(shop) -> None:
+    """The engine guesses a staff take at a plate by its planogram; a label put a
+    misplaced unit there whose weight fits: staff took that unit back."""
+    ops = Operations(shop)
+    w = shop.products["SNK00001"].weight_g
+    ops._output(event("E1", "put", "SNK00002", 1, {"G01.1.3": w}, 5.0, review=True))
+    ops.label("E1", [("put", "SNK00001", 1)], 60.0)
+    assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 1
+    got = ops._output(event("E2", "take", "SNK00002", 1, {"G01.1.3": -w}, 90.0, staff=True))
+    assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 0
+    assert ops.inventory.units("SNK00002") == 4  # its facing untouched
+    assert [x.status for x in _misplaced(got)] == ["done"]
+
+
+def test_a_staff_take_whose_weight_fits_no_misplaced_unit_stays_as_guessed(shop) -> None:
+    ops = Operations(shop)
+    w = shop.products["SNK00001"].weight_g
+    ops._output(event("E1", "put", "SNK00001", 1, {"G01.1.3": w}, 5.0))
+    ops._output(event("E2", "take", "SNK00002", 2, {"G01.1.3": -9 * w}, 90.0, staff=True))
+    assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 1
+    assert ops.inventory.units("SNK00002") == 2
