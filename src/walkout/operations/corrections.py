@@ -11,11 +11,12 @@ opens them after ``review_wait_s`` as guessed.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Container
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from walkout.domain.catalogue import Product
 from walkout.fusion.outputs import ShelfEvent
 from walkout.operations.config import OpsConfig
 from walkout.operations.inventory import Change, Inventory
@@ -24,6 +25,21 @@ from walkout.operations.items import OpsItem
 Op = Literal["take", "put"]
 Move = tuple[Op, str, int]
 """(take or put, sku, units): one product's units that really moved at an event."""
+
+
+def normal(moves: Iterable[Move]) -> list[Move]:
+    """One move per (op, sku), units summed, none of zero, in a fixed order: the same
+    label however it was written compares equal, so applying it again moves nothing."""
+    n: Counter[tuple[Op, str]] = Counter()
+    for op, sku, q in moves:
+        n[(op, sku)] += q
+    return [(op, sku, q) for (op, sku), q in sorted(n.items()) if q > 0]
+
+
+def label_moves(op: Op, items: Iterable[tuple[str, int]]) -> list[Move]:
+    """A reviewer's items for one take or put event (sku, units) as its moves: the
+    form the server logs a review decision in (``shelf_label``)."""
+    return normal((op, sku, q) for sku, q in items)
 
 
 @dataclass
@@ -45,13 +61,15 @@ class Corrections:
         self.labels = 0
         self.unknown_labels = 0  # labels for events no longer (or never) remembered
 
-    def on_event(self, o: ShelfEvent, known: Container[str]) -> list[OpsItem]:
-        """The top hypothesis of one decided event (``known``: the store's skus)."""
+    def on_event(self, o: ShelfEvent, known: Mapping[str, Product]) -> list[OpsItem]:
+        """The top hypothesis of one decided event (``known``: the store's products)."""
         if o.op not in ("take", "put") or not o.hypotheses:
             return []
-        moves: list[Move] = [
+        moves = normal(
             (o.op, sku, q) for sku, q in o.hypotheses[0].items if sku != "?" and sku in known
-        ]
+        )
+        if o.staff and o.op == "take":
+            moves = self._returned(moves, o, known)
         out, eff = self._apply(moves, o.plates, o.t_end, defer=o.review)
         self._remember(o.id, eff)
         if eff.deferred:
@@ -59,7 +77,10 @@ class Corrections:
         return out
 
     def label(self, event: str, moves: list[Move], t: float) -> list[OpsItem]:
-        """What really moved at ``event``: its guessed effect undone, ``moves`` applied."""
+        """What really moved at ``event``: its guessed effect undone, ``moves`` applied.
+        Idempotent: the same label again (a replayed log, a second task holding the
+        event) finds its own effect in place and moves nothing."""
+        moves = normal(moves)
         eff = self.effects.get(event)
         if eff is None:
             self.unknown_labels += 1
@@ -67,7 +88,7 @@ class Corrections:
         self.labels += 1
         waited = self.waiting.pop(event, None)
         inv = self.inventory
-        if sorted(moves) == sorted(eff.moves):
+        if moves == normal(eff.moves):
             # the guess was right: nothing to move (a take chooses its place from the
             # counts, so doing it again later could choose another), its tasks open now
             return inv.open_deferred(waited[1], t) if waited else []
@@ -76,6 +97,33 @@ class Corrections:
         self._remember(event, new)
         # what the guess moved and the label did not: its tasks close, its stock is checked
         return inv.settle([w for w, _ in eff.changes], t) + got
+
+    def _returned(
+        self, moves: list[Move], o: ShelfEvent, known: Mapping[str, Product]
+    ) -> list[Move]:
+        """A staff take of one unit's weight from a plate holding a misplaced unit
+        whose weight fits is that unit going back (its task sent them there).
+
+        The engine guesses a staff take from the plate's planogram and its own live
+        planogram, which knows nothing of a label that put the unit there; staff
+        events go to no review, so without this a return leaves the misplaced unit
+        counted and takes one from the facing instead (seen in the 2-hour day)."""
+        if len(moves) != 1:
+            return moves
+        _, sku, q = moves[0]
+        grams = abs(o.delta_g)
+        inv = self.inventory
+        fits = [
+            (abs(q * known[m].weight_g - grams), m)
+            for (m, pid), n in sorted(inv.misplaced.items())
+            if n >= q
+            and pid in o.plates
+            and m != sku
+            and m in known
+            and abs(q * known[m].weight_g - grams)
+            <= max(3 * known[m].weight_sd_g * q**0.5, 0.05 * q * known[m].weight_g)
+        ]
+        return [("take", min(fits)[1], q)] if fits else moves
 
     def due(self, now: float) -> list[OpsItem]:
         """Deferred tasks of events whose label is overdue: opened as guessed."""

@@ -142,3 +142,66 @@ def test_a_shelf_label_record_in_the_log_is_a_label(shop) -> None:
     (task,) = _misplaced(ops.apply(rec, []))
     assert task.data["sku"] == "SNK00001" and ops.inventory.units("SNK00002") == 4
     assert ops.now < 60.0  # a person's input: not a sensor's clock
+
+
+def _counts(ops: Operations) -> tuple[list[int], dict]:
+    return [f.units for f in ops.inventory.facings], dict(+ops.inventory.misplaced)
+
+
+def test_a_label_written_another_way_is_the_same_label(shop) -> None:
+    """Two lines of one product, or a line of none, say what one line of two says."""
+    from walkout.operations.corrections import label_moves, normal
+
+    assert normal([("take", "B", 1), ("take", "A", 1), ("take", "B", 1)]) == [
+        ("take", "A", 1),
+        ("take", "B", 2),
+    ]
+    assert label_moves("put", [("A", 0), ("B", 1), ("B", 2)]) == [("put", "B", 3)]
+    ops = Operations(shop)
+    ops._output(event("E1", "take", "SNK00001", 2, {"G01.1.1": -60.0}, 5.0, review=True))
+    before = _counts(ops)
+    assert ops.label("E1", [("take", "SNK00001", 1), ("take", "SNK00001", 1)], 60.0) == []
+    assert _counts(ops) == before
+
+
+def test_a_shelf_label_record_applied_twice_moves_the_counts_once(shop) -> None:
+    """The server's log replayed over a checkpoint that holds the label, or one event
+    in two review tasks: the second delivery of the same label changes nothing."""
+    from walkout.eventlog.records import ShelfLabel
+
+    ops = Operations(shop)
+    ops._output(event("E1", "take", "SNK00001", 2, {"G01.1.1": -60.0}, 5.0, review=True))
+    ops._output(event("E2", "take", "SNK00001", 1, {"G01.1.1": -30.0}, 8.0))
+    rec = ShelfLabel(device="review:r", t=60.0, event="E1", moves=[("take", "SNK00001", 1)], by="r")
+    ops.apply(rec, [])
+    once = _counts(ops)
+    assert ops.inventory.units("SNK00001") == 14  # 16, one taken at E1 (not two), one at E2
+    assert ops.apply(rec, []) == []
+    assert _counts(ops) == once
+    nothing = rec.model_copy(update={"moves": [], "t": 70.0})
+    ops.apply(nothing, [])
+    ops.apply(nothing, [])
+    assert ops.inventory.units("SNK00001") == 15  # a different label replaces it, once
+
+
+def test_a_staff_take_of_a_labelled_misplaced_unit_is_its_return(shop) -> None:
+    """The engine guesses a staff take at a plate by its planogram; a label put a
+    misplaced unit there whose weight fits: staff took that unit back."""
+    ops = Operations(shop)
+    w = shop.products["SNK00001"].weight_g
+    ops._output(event("E1", "put", "SNK00002", 1, {"G01.1.3": w}, 5.0, review=True))
+    ops.label("E1", [("put", "SNK00001", 1)], 60.0)
+    assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 1
+    got = ops._output(event("E2", "take", "SNK00002", 1, {"G01.1.3": -w}, 90.0, staff=True))
+    assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 0
+    assert ops.inventory.units("SNK00002") == 4  # its facing untouched
+    assert [x.status for x in _misplaced(got)] == ["done"]
+
+
+def test_a_staff_take_whose_weight_fits_no_misplaced_unit_stays_as_guessed(shop) -> None:
+    ops = Operations(shop)
+    w = shop.products["SNK00001"].weight_g
+    ops._output(event("E1", "put", "SNK00001", 1, {"G01.1.3": w}, 5.0))
+    ops._output(event("E2", "take", "SNK00002", 2, {"G01.1.3": -9 * w}, 90.0, staff=True))
+    assert ops.inventory.misplaced[("SNK00001", "G01.1.3")] == 1
+    assert ops.inventory.units("SNK00002") == 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from walkout.eventlog.records import ShelfLabel
+from walkout.operations.corrections import label_moves
 from walkout.server.db.visits import ShelfEventRow
 from walkout.server.ingest.service import Ingestor
 from walkout.server.service.review import Decision
@@ -36,7 +37,7 @@ def log_labels(
                 device=f"review:{who}",
                 t=round(now, 6),
                 event=eid,
-                moves=[(kind, sku, q) for sku, q in label.items if q > 0],
+                moves=label_moves(kind, label.items),
                 by=who,
             )
         )
