@@ -142,6 +142,17 @@ class Saver:
         return self.ops.flush(outputs)
 
 
+def label_counts(oracle: OracleLabels, ops: Operations) -> dict[str, int]:
+    """What the oracle reviewer gave and what operations made of it."""
+    return {
+        "given": oracle.given,
+        "other_op_actions": oracle.other_op,
+        "shared_actions": oracle.shared,
+        "applied": ops.corrections.labels,
+        "unknown": ops.corrections.unknown_labels,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", default="convenience")
@@ -231,13 +242,7 @@ def main() -> None:
         "records": stats.records,
         "wall_s": round(time.perf_counter() - t0, 1),
         **score.as_dict(),
-        "labels": {
-            "given": oracle.given,
-            "other_op_actions": oracle.other_op,
-            "shared_actions": oracle.shared,
-            "applied": ops.corrections.labels,
-            "unknown": ops.corrections.unknown_labels,
-        },
+        "labels": label_counts(oracle, ops),
         "guessed": {k: raw[k] for k in ("inventory", "restock", "misplaced")},
         "events_on_faulty_plates": on_faulty,
         "shift": ops.shift_view().lines(),
@@ -282,13 +287,7 @@ def from_events(a: argparse.Namespace) -> None:
         "wall_s": round(time.perf_counter() - t0, 1),
         "labelled": {k: score[k] for k in keys},
         "guessed": {k: raw[k] for k in keys},
-        "labels": {
-            "given": oracle.given,
-            "other_op_actions": oracle.other_op,
-            "shared_actions": oracle.shared,
-            "applied": ops.corrections.labels,
-            "unknown": ops.corrections.unknown_labels,
-        },
+        "labels": label_counts(oracle, ops),
     }
     print(json.dumps(res, indent=1))
     if a.out:
