@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from server_common import Mosquitto, serve
 from walkout.eventlog import read_log
+from walkout.eventlog.binary import encode_records
 from walkout.eventlog.records import Header
 from walkout.server.feeder import encode_batch, encode_one
 from walkout.server.ingest.mqtt import MqttPublisher
@@ -59,6 +60,12 @@ def main() -> None:
         default=0.0,
         help="publish as a store gateway: one message per this many ms of records (walkout/STORE/batch/GW)",
     )
+    ap.add_argument(
+        "--payload",
+        choices=["json", "binary"],
+        default="json",
+        help="gateway batches as JSON arrays or binary (walkout.eventlog.binary)",
+    )
     a = ap.parse_args()
     store = a.store or str(a.log.parent / "store.yaml")
     work = Path(tempfile.mkdtemp(prefix="walkout-bench-mqtt-"))
@@ -79,6 +86,7 @@ def main() -> None:
         n = messages = 0
         pending: list = []  # type: ignore[type-arg]
         behind_max = 0.0
+        encode = encode_records if a.payload == "binary" else encode_batch
         t_wall0 = time.monotonic()
         t_log0: float | None = None
         samples = []
@@ -98,7 +106,7 @@ def main() -> None:
             if a.gateway_ms > 0:
                 pending.append(rec)
                 if rec.t - pending[0].t >= a.gateway_ms / 1000:
-                    pub.publish_batch("gw-1", encode_batch(pending))
+                    pub.publish_batch("gw-1", encode(pending))
                     messages += 1
                     pending = []
             else:
@@ -112,7 +120,7 @@ def main() -> None:
                 )
                 next_sample = now + 5.0
         if pending:
-            pub.publish_batch("gw-1", encode_batch(pending))
+            pub.publish_batch("gw-1", encode(pending))
             messages += 1
         t_pub = time.monotonic() - t_wall0
         assert pub.wait(messages, 600), f"broker acknowledged {pub.acked} of {messages}"
@@ -130,6 +138,7 @@ def main() -> None:
             "published": n,
             "messages": messages,
             "gateway_ms": a.gateway_ms,
+            "payload": a.payload,
             "broker_acked_messages": pub.acked,
             "logged": logged,
             "processed": processed,

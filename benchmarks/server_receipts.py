@@ -42,6 +42,7 @@ from tests.fixtures.webhook_receiver import Receiver  # noqa: E402
 
 from server_common import Mosquitto, bind_accounts, credentials, serve  # noqa: E402
 from walkout.eventlog import read_log  # noqa: E402
+from walkout.eventlog.binary import encode_records  # noqa: E402
 from walkout.eventlog.records import Header  # noqa: E402
 from walkout.server.feeder import Feeder, encode_batch  # noqa: E402
 from walkout.server.ingest.mqtt import MqttPublisher  # noqa: E402
@@ -58,6 +59,12 @@ def main() -> None:
     ap.add_argument("--provider", choices=["stripe", "fake"], default="stripe")
     ap.add_argument(
         "--via", choices=["http", "mqtt"], default="http", help="how the batches reach the server"
+    )
+    ap.add_argument(
+        "--payload",
+        choices=["json", "binary"],
+        default="json",
+        help="gateway batches as JSON arrays or binary (walkout.eventlog.binary), --via mqtt",
     )
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
@@ -89,10 +96,11 @@ def main() -> None:
                 time.sleep(1.0)  # the server's MQTT subscription is in place
                 pub = MqttPublisher("127.0.0.1", broker.port, "walkout", sid, client_id="bench")
                 messages = 0
+                encode = encode_records if a.payload == "binary" else encode_batch
 
                 def send(batch: list) -> None:  # type: ignore[type-arg]
                     nonlocal messages
-                    pub.publish_batch("gw-1", encode_batch(batch))
+                    pub.publish_batch("gw-1", encode(batch))
                     messages += 1
             else:
                 send = Feeder(srv.url, sid, device).send
@@ -151,6 +159,7 @@ def main() -> None:
         "provider": a.provider,
         "via": a.via,
         "batch_s": a.batch_s,
+        "payload": a.payload,
         "records": len(recs),
         "store_minutes": round((recs[-1].t - recs[0].t) / 60, 1),
         "feed_wall_s": round(feed_s, 1),

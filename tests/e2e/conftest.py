@@ -16,6 +16,7 @@ entry codes, holds and leases run on store time. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -33,6 +34,7 @@ from tests.unit.server.conftest import Clock, add_tokens, make_settings, wait_re
 from walkout.server.api.app import create_app
 from walkout.server.bootstrap import Server
 from walkout.server.embedded import free_port
+from walkout.server.settings import Settings
 from walkout.storefile import store_to_yaml
 from walkout.web import mount
 
@@ -64,18 +66,47 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp, mini_file = browser_site_dir(tmp_path_factory, "e2e")
+    clock = Clock(1_772_481_600.0 + 240)
+    settings = make_settings(tmp, stores=["corner-shop", str(mini_file)], port=free_port(0))
+    with serving(settings, clock) as (url, server):
+        shop = next(s for s in server.stores if s.startswith("corner-shop"))
+        mini = "mini"
+        feed_twin(server, shop)
+        link_twin_shoppers(server, shop)
+        seed_staff_work(server, shop, clock.t - 30)
+        yield Site(
+            url,
+            server,
+            clock,
+            shop,
+            mini,
+            add_tokens(server, shop),
+            add_tokens(server, mini),
+        )
+
+
+def browser_site_dir(factory: pytest.TempPathFactory, name: str) -> tuple[Path, Path]:
+    """A temp dir for a browser test's server and the scripted store's file in
+    it; skips without chromium."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium (apt-get install -y chromium; .ci/run does)")
-    tmp = tmp_path_factory.mktemp("e2e")
+    tmp = factory.mktemp(name)
     mini_file = tmp / "mini.yaml"
     mini_file.write_text(store_to_yaml(mini_store()))
-    clock = Clock(1_772_481_600.0 + 240)
-    port = free_port(0)
-    settings = make_settings(tmp, stores=["corner-shop", str(mini_file)], port=port)
+    return tmp, mini_file
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, clock: Clock) -> Iterator[tuple[str, Server]]:
+    """The server with the pages mounted, under uvicorn on ``settings.port``,
+    ready; yields its URL and the server; stops both afterwards."""
     server = Server(settings, clock=clock)
     app = create_app(server, manage=False, extensions=[mount])
     uv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            app, host="127.0.0.1", port=settings.port, log_level="warning", access_log=False
+        )
     )
     server.start()
     th = threading.Thread(target=uv.run, daemon=True)
@@ -86,20 +117,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         time.sleep(0.02)
     try:
         wait_ready(server)
-        shop = next(s for s in server.stores if s.startswith("corner-shop"))
-        mini = "mini"
-        feed_twin(server, shop)
-        link_twin_shoppers(server, shop)
-        seed_staff_work(server, shop, clock.t - 30)
-        yield Site(
-            f"http://127.0.0.1:{port}",
-            server,
-            clock,
-            shop,
-            mini,
-            add_tokens(server, shop),
-            add_tokens(server, mini),
-        )
+        yield f"http://127.0.0.1:{settings.port}", server
     finally:
         uv.should_exit = True
         th.join(timeout=10)

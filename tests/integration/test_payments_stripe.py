@@ -27,7 +27,7 @@ from walkout.server.accounts import gate, shoppers
 from walkout.server.db.payments import HoldRow
 from walkout.server.payments import charges, disputes
 from walkout.server.payments.policy import set_policy
-from walkout.server.payments.port import CardDeclined
+from walkout.server.payments.port import CardDeclined, ProviderError
 from walkout.server.payments.stripe_adapter import StripeProvider
 from walkout.server.service.events import SessionOpened
 
@@ -108,6 +108,41 @@ def test_charge_decline_and_refund_at_localstripe(bench: Bench, api: str) -> Non
         shoppers.add_card(
             bench.ctx, acc3.id, None, _card(api, "4000000000000002")
         )  # declined on attach
+
+
+def _confirm_setup(api: str, setup: str, number: str) -> None:
+    """What Stripe.js does in the shopper's browser with the typed card."""
+    _client(api).v1.setup_intents.confirm(
+        setup,
+        params={
+            "payment_method_data": {
+                "type": "card",
+                "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            }
+        },
+    )
+
+
+def test_card_saved_through_a_setup_intent(bench: Bench, api: str) -> None:
+    acc, _ = shoppers.sign_up(bench.ctx, bench.store, None)
+    st = shoppers.start_card_setup(bench.ctx, acc.id, None)
+    with pytest.raises(ProviderError, match="not confirmed"):
+        shoppers.add_card(bench.ctx, acc.id, None, None, setup=st.id)
+    _confirm_setup(api, st.id, "4242424242424242")
+    row = shoppers.add_card(bench.ctx, acc.id, None, None, setup=st.id)
+    customer = shoppers.customer_of(bench.ctx, acc.id, None)
+    at_stripe = _client(api).v1.payment_methods.list(params={"customer": customer, "type": "card"})
+    assert [m.id for m in at_stripe.data] == [row.provider_id] and row.last4 == "4242"
+    other, _ = shoppers.sign_up(bench.ctx, bench.store, None)
+    with pytest.raises(ProviderError, match="no card setup") as e:
+        shoppers.add_card(bench.ctx, other.id, None, None, setup=st.id)
+    assert e.value.code == "not_found"
+    declined = shoppers.start_card_setup(bench.ctx, other.id, None)
+    with pytest.raises(stripe.CardError):
+        _confirm_setup(api, declined.id, "4000000000000002")
+    with pytest.raises(ProviderError, match="not confirmed"):
+        shoppers.add_card(bench.ctx, other.id, None, None, setup=declined.id)
+    assert shoppers.cards(bench.ctx, other.id) == []
 
 
 def test_hold_placed_at_entry_and_voided_when_nothing_is_bought(bench: Bench, api: str) -> None:

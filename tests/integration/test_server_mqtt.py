@@ -13,6 +13,7 @@ import pytest
 from tests.fixtures.server_twin import reference, twin_stream
 from tests.integration.services import need
 from tests.unit.server.conftest import make_settings, wait_ready
+from walkout.eventlog.binary import encode_records
 from walkout.fusion.outputs import Receipt
 from walkout.server.bootstrap import Server
 from walkout.server.db.system import DeadLetterRow
@@ -50,13 +51,19 @@ def test_mqtt_stream_is_logged_processed_and_receipted(tmp_path: Path) -> None:
             f"{prefix}/{sid}/pass/gate-9",
             orjson.dumps({"kind": "pass", "device": "gate-1", "t": 1.0, "direction": "in"}),
         )
-        # a store gateway's batches: 4 messages of 100 records, one record in them bad
+        # a store gateway's batches: 4 messages of 100 records, one record in them bad,
+        # two of them binary (walkout.eventlog.binary), and one binary batch corrupt
         bad = {"kind": "pass", "device": "gate-1", "t": 5.0, "direction": "up"}
         for k in range(4):
-            chunk = [orjson.loads(encode_one(r)) for r in tail[k * 100 : (k + 1) * 100]]
+            part = tail[k * 100 : (k + 1) * 100]
+            if k % 2:
+                pub.publish_batch("gw-1", encode_records(part))
+                continue
+            chunk = [orjson.loads(encode_one(r)) for r in part]
             pub.publish_batch("gw-1", orjson.dumps(chunk + ([bad] if k == 2 else [])))
+        pub.publish_batch("gw-1", encode_records(tail[:5])[:-7])
         recs = recs + tail
-        assert pub.wait(len(recs) - 400 + 2 + 4, 60)
+        assert pub.wait(len(recs) - 400 + 2 + 5, 60)
         pub.close()
         w = srv.workers[sid]
         t0 = time.monotonic()
@@ -71,7 +78,8 @@ def test_mqtt_stream_is_logged_processed_and_receipted(tmp_path: Path) -> None:
         with srv.session_factory() as db:
             dead = db.query(DeadLetterRow).all()
             got = sorted((r.session, r.total, r.status) for r in db.query(ReceiptRow).all())
-        assert len(dead) == 3
+        assert len(dead) == 4
+        assert any("binary batch" in d.reason and "truncated" in d.reason for d in dead)
         assert any("direction" in d.reason and d.where.endswith("[100]") for d in dead)
         assert any("not JSON" in d.reason for d in dead)
         assert any("device 'gate-9'" in d.reason for d in dead)

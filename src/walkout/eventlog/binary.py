@@ -13,8 +13,10 @@ JSON Lines encoding (the log's resolution: 0.01 g, 1 mm, 0.01, 1 us).
 
 from __future__ import annotations
 
+import io
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import msgpack
@@ -27,6 +29,7 @@ from walkout.eventlog.records import COCO_KEYPOINTS, JOINTS, AnyRecord, PlateBat
 
 MAGIC = b"WLOG\x00\x03\r\n"
 BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 64 * BLOCK_BYTES  # what a reader of untrusted input inflates at most
 _HDR = struct.Struct("<II")
 _MISSING = np.iinfo(np.int32).min
 _NJ = len(JOINTS)
@@ -137,6 +140,11 @@ class _Block:
 
 def _decode_block(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
     g = _unshuffle(block["g"], "<i4") if block["g"] else np.empty(0, np.int32)
+    # the whole column at once (a record's samples are a view of it): per record this
+    # was the reader's biggest cost
+    gf = g.astype(np.float64)
+    gf /= 100.0
+    gf[g == _MISSING] = np.nan
     xyz = _unshuffle(block["j"], "<i4") if block["j"] else np.empty(0, np.int32)
     sc = np.frombuffer(block["s"], dtype=np.uint8)
     kp = _unshuffle(block["kp"], "<i4") if block.get("kp") else np.empty(0, np.int32)
@@ -147,12 +155,12 @@ def _decode_block(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
         kind = obj.get("kind")
         if kind == "plates":
             obj["plates"] = lists[obj["plates"]]
-            n = int(obj["grams"]) * len(obj["plates"])
-            q = g[gi : gi + n].reshape(int(obj["grams"]), len(obj["plates"]))
+            rows, cols = int(obj["grams"]), len(obj["plates"])
+            n = rows * cols
+            if gi + n > gf.size:
+                raise ValueError(f"the block holds fewer samples than its records name ({gf.size})")
+            obj["grams"] = gf[gi : gi + n].reshape(rows, cols)
             gi += n
-            a = q.astype(np.float64) / 100.0
-            a[q == _MISSING] = np.nan
-            obj["grams"] = a
         elif kind == "tracks":
             people = []
             for pid, mask in obj["people"]:
@@ -210,6 +218,67 @@ class BinaryWriter:
 
     def close(self) -> None:
         self.flush()
+
+
+_local = threading.local()
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    """One per thread (they are not thread-safe, and making one costs more than
+    decompressing a small batch)."""
+    d = getattr(_local, "dctx", None)
+    if d is None:
+        d = _local.dctx = zstandard.ZstdDecompressor()
+    return d
+
+
+def encode_records(records: Iterable[AnyRecord], level: int = 1) -> bytes:
+    """Records as one self-contained payload (the magic, then blocks), e.g. a store
+    gateway's batch: a fraction of JSON's size, and far cheaper to parse because the
+    samples arrive as columns (docs/event-log.md, binary batches)."""
+    buf = io.BytesIO()
+    w = BinaryWriter(buf, level)
+    for r in records:
+        w.write(r)
+    w.close()
+    return buf.getvalue()
+
+
+def decode_objects(
+    raw: bytes, name: str = "payload", max_bytes: int = MAX_BLOCK_BYTES
+) -> list[dict[str, Any]]:
+    """The plain records of such a payload, not yet validated (the caller checks each
+    one, so that a bad record is refused by itself). A corrupt payload is a LogError."""
+    if not raw.startswith(MAGIC):
+        raise LogError(f"{name}: not a walkout binary payload (magic {raw[:8]!r})")
+    dctx = _decompressor()
+    out: list[dict[str, Any]] = []
+    pos, end, total = len(MAGIC), len(raw), 0
+    while pos < end:
+        if end - pos < _HDR.size:
+            raise LogError(f"{name}: truncated block header at byte {pos}")
+        raw_len, comp_len = _HDR.unpack_from(raw, pos)
+        if end - pos - _HDR.size < comp_len:
+            raise LogError(f"{name}: truncated block at byte {pos}")
+        total += raw_len
+        if total > max_bytes:
+            raise LogError(f"{name}: more than {max_bytes:,} bytes once decompressed")
+        comp = raw[pos + _HDR.size : pos + _HDR.size + comp_len]
+        try:
+            block = msgpack.unpackb(dctx.decompress(comp, max_output_size=raw_len), raw=False)
+            out.extend(_decode_block(block))
+        except (
+            zstandard.ZstdError,
+            msgpack.UnpackException,
+            ValueError,
+            KeyError,
+            TypeError,
+            IndexError,
+            AttributeError,
+        ) as e:
+            raise LogError(f"{name}: corrupt block at byte {pos}: {e}") from None
+        pos += _HDR.size + comp_len
+    return out
 
 
 def iter_records(fh: IO[bytes], name: str, skip: int = 0) -> Iterator[AnyRecord]:

@@ -232,8 +232,8 @@ class Health:
                 noise = np.nanmedian(np.where(valid, dg, 0.0), axis=0) * (1.4826 / np.sqrt(2))
             else:
                 lo, hi = g.min(axis=0), g.max(axis=0)
-                med = np.median(g, axis=0)
-                noise = np.median(dg, axis=0) * (1.4826 / np.sqrt(2))
+                med = _median0(g)
+                noise = _median0(dg) * (1.4826 / np.sqrt(2))
         found: list[tuple[int, str, np.ndarray]] = []
         # dead: nothing read for dead_s
         d.last_valid[valid] = t1
@@ -310,3 +310,16 @@ class Health:
                     )
                 )
         return out
+
+
+def _median0(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` to the bit for NaN-free input, two to three times
+    faster on a block's few hundred rows (np.median's checks and mean are the cost)."""
+    n = a.shape[0]
+    h = n // 2
+    if n == 0:
+        return np.full(a.shape[1:], np.nan)
+    if n % 2:
+        return np.partition(a, h, axis=0)[h]
+    p = np.partition(a, (h - 1, h), axis=0)
+    return (p[h - 1] + p[h]) / 2.0

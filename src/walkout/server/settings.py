@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = Field(
         default=None, description="another Stripe-compatible server (localstripe in tests)"
     )
+    stripe_publishable_key: str | None = Field(
+        default=None,
+        pattern=r"^pk_",
+        description="pk_...: the shopper page's card form (Stripe.js Elements); else test cards",
+    )
+    stripe_js_url: str = Field(
+        default="https://js.stripe.com/v3/",
+        description="where the card form loads Stripe.js; localstripe's mock is BASE/js.stripe.com/v3/",
+    )
     secret: str | None = Field(
         default=None,
         description="signs entry codes and card tokens (HMAC); default a random one kept in data_dir",

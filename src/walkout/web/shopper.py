@@ -12,13 +12,15 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from walkout.server.api import accounts, disputes, payments, visits
 from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.visits import CredentialRow, SessionRow, ShelfEventRow
 from walkout.server.payments.policy import policy_of
+from walkout.server.settings import Settings
 from walkout.web.auth import COOKIE, Page
 from walkout.web.render import page
 
@@ -33,6 +35,14 @@ TEST_CARDS = [
 
 def _srv(request: Request) -> Any:
     return request.app.state.server
+
+
+def stripe_form(settings: Settings) -> dict[str, str] | None:
+    """Stripe.js and the publishable key for the card form, when the store
+    charges through Stripe and has the key; else the page offers test cards."""
+    if settings.payment_provider != "stripe" or not settings.stripe_publishable_key:
+        return None
+    return {"key": settings.stripe_publishable_key, "js_url": settings.stripe_js_url}
 
 
 def live_cart(request: Request, store: str, who: Principal) -> dict[str, Any] | None:
@@ -112,6 +122,8 @@ def _home(request: Request, store: str, who: Principal, **extra: Any) -> HTMLRes
         receipts=_receipts(request, store, who),
         cart=live_cart(request, store, who),
         test_cards=TEST_CARDS,
+        stripe=stripe_form(srv.settings),
+        provider=srv.settings.payment_provider,
         tab="home",
         **extra,
     )
@@ -127,15 +139,30 @@ def add_card(
     request: Request,
     store: str,
     who: Shopper,
-    payment_method: Annotated[str, Form(min_length=3, max_length=128)],
+    payment_method: Annotated[str | None, Form(min_length=3, max_length=128)] = None,
+    setup: Annotated[str | None, Form(min_length=3, max_length=128)] = None,
 ) -> Response:
-    """The provider's payment method id, as the card form of the provider's SDK
-    would give it (with the fake provider: one of Stripe's test cards)."""
+    """The provider's payment method id (with the fake provider: one of Stripe's
+    test cards), or the card setup the Stripe card form confirmed."""
     try:
-        accounts.add_card(store, accounts.NewCard(payment_method=payment_method), request, who)
+        body = accounts.NewCard(payment_method=payment_method, setup=setup)
+        accounts.add_card(store, body, request, who)
+    except ValidationError:
+        return _home(request, store, who, card_error="Choose a card first.")
     except HTTPException as e:
         return _home(request, store, who, card_error=e.detail)
     return RedirectResponse(f"/web/{store}/shop", status_code=303)
+
+
+@router.post("/web/{store}/shop/card-setup")
+def card_setup(request: Request, store: str, who: Shopper) -> JSONResponse:
+    """The Stripe card form's first step (``static/card.js``): a setup for
+    Stripe.js to confirm with the card typed in. JSON, for the page's script."""
+    try:
+        st = accounts.start_card_setup(store, request, who)
+    except HTTPException as e:
+        return JSONResponse({"error": e.detail}, status_code=e.status_code)
+    return JSONResponse({"id": st.id, "client_secret": st.client_secret})
 
 
 @router.post("/web/{store}/shop/entry", response_class=HTMLResponse)

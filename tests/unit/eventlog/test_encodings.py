@@ -23,10 +23,11 @@ from walkout.eventlog import (
     RfidTag,
     TrackedPerson,
     TrackFrame,
+    binary,
     read_header,
     read_log,
 )
-from walkout.eventlog.codec import to_obj
+from walkout.eventlog.codec import from_obj, to_obj
 from walkout.eventlog.records import AgePolicySet, IdVerification, ReviewThresholdSet, ShelfLabel
 
 
@@ -235,3 +236,24 @@ def test_streamed_records_with_fresh_plate_lists_keep_their_own(tmp_path: Path) 
         w.write_all(stream())
     back = [r for r in read_log(p) if isinstance(r, PlateBatch)]
     assert [r.plates for r in back] == [r.plates for r in stream()]
+
+
+def test_a_binary_payload_decodes_to_the_same_records_and_names_corruption() -> None:
+    recs = [
+        PlateBatch(
+            device="G1", t=1.0, rate_hz=60, plates=["a", "b"], grams=[[1.0, None], [2.5, 3.0]]
+        ),
+        PlateBatch(device="G1", t=1.1, rate_hz=60, plates=["a", "b"], grams=[[1.01, 2.0]]),
+    ]
+    raw = binary.encode_records(recs)
+    objs = binary.decode_objects(raw)
+    assert [from_obj(o).model_dump_json() for o in objs] == [r.model_dump_json() for r in recs]
+    assert np.isnan(objs[0]["grams"][0, 1]) and objs[1]["grams"].shape == (1, 2)
+    with pytest.raises(LogError, match="not a walkout binary payload"):
+        binary.decode_objects(b"[1, 2]")
+    with pytest.raises(LogError, match="truncated block"):
+        binary.decode_objects(raw[:-4])
+    with pytest.raises(LogError, match="corrupt block"):
+        binary.decode_objects(raw[:-4] + b"\x00" * 4)
+    with pytest.raises(LogError, match="decompressed"):
+        binary.decode_objects(raw, max_bytes=10)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from walkout.eventlog.records import PlateBatch, TrackFrame
 from walkout.operations.config import OpsConfig
-from walkout.operations.health import Health
+from walkout.operations.health import Health, _median0
 from walkout.operations.items import Alert
 
 PLATES = [f"G01.1.{i}" for i in range(1, 7)]
@@ -81,3 +83,13 @@ def test_clock_jump_is_found() -> None:
     alerts = [a for a in _run(_stream(None, seconds=300, skew=0.5)) if a.kind == "clock_jump"]
     assert len(alerts) == 1 and FAULT_AT <= alerts[0].t <= FAULT_AT + 60
     assert alerts[0].data["jump_s"] == pytest.approx(0.5, abs=0.05)
+
+
+@given(
+    rows=st.integers(1, 40),
+    cols=st.integers(1, 6),
+    seed=st.integers(0, 2**31),
+)
+def test_block_median_is_numpys_to_the_bit(rows: int, cols: int, seed: int) -> None:
+    a = np.round(np.random.default_rng(seed).normal(500, 3, (rows, cols)), 2)
+    assert np.array_equal(_median0(a), np.median(a, axis=0))

@@ -9,8 +9,11 @@ import orjson
 
 from tests.fixtures.server_twin import reference, twin_stream
 from tests.unit.server.conftest import Live
+from walkout.eventlog.binary import encode_records
+from walkout.eventlog.codec import from_obj
 from walkout.fusion.outputs import Receipt
-from walkout.server.feeder import batches, encode_batch
+from walkout.server.api.ingest import BINARY_TYPE
+from walkout.server.feeder import batches, encode_batch, encode_one
 
 URL = "/api/stores/{}/records"
 
@@ -70,6 +73,26 @@ def test_resent_batches_are_logged_once(live: Live) -> None:
     code, again = _post(live, encode_batch(batch))
     assert code == 202 and again["accepted"] == 0 and again["duplicates"] == 300
     assert live.server.logs[live.store].end() == 301
+
+
+def _plain(rec: object) -> dict:
+    return {k: v for k, v in orjson.loads(rec.model_dump_json()).items() if k != "rx"}  # type: ignore[attr-defined]
+
+
+def test_binary_batches_are_logged_like_json_and_corrupt_ones_refused(live: Live) -> None:
+    _, recs = twin_stream()
+    binary = {"Content-Type": BINARY_TYPE, **live.auth("device")}
+    r = live.client.post(URL.format(live.store), content=encode_records(recs[:300]), headers=binary)
+    assert r.status_code == 202 and r.json()["accepted"] == 300
+    code, again = _post(live, encode_batch(recs[:300]))  # the same records as JSON
+    assert code == 202 and again["duplicates"] == 300
+    logged = live.server.logs[live.store].read(1, 300, timeout=1)
+    as_json = [from_obj(orjson.loads(encode_one(r))) for r in recs[:300]]  # the log's resolution
+    assert [_plain(rec) for _, rec in logged] == [_plain(rec) for rec in as_json]
+    r = live.client.post(
+        URL.format(live.store), content=encode_records(recs[:10])[:-3], headers=binary
+    )
+    assert r.status_code == 400 and "binary batch: truncated block" in r.json()["detail"]
 
 
 def test_receipts_equal_an_uninterrupted_in_process_run(live: Live) -> None:

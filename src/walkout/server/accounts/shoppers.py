@@ -14,6 +14,7 @@ from walkout.server.db.payments import EntryCodeRow, PaymentMethodRow, PaymentPr
 from walkout.server.db.system import AccountRow
 from walkout.server.db.visits import CredentialRow
 from walkout.server.payments.context import PaymentsContext, detached
+from walkout.server.payments.port import CardSetup
 
 
 class AccountConflict(ValueError):
@@ -35,30 +36,36 @@ def sign_up(ctx: PaymentsContext, store: str, email: str | None) -> tuple[Accoun
 
 
 def add_card(
-    ctx: PaymentsContext, account: str, email: str | None, payment_method: str
+    ctx: PaymentsContext,
+    account: str,
+    email: str | None,
+    payment_method: str | None,
+    setup: str | None = None,
 ) -> PaymentMethodRow:
-    """Attach a card the app created at the provider; it becomes the default and
-    the card's tap token is registered as the account's entry credential (unless
-    another account registered the same card first: it taps in there).
-    Raises the provider's ``CardDeclined`` when the card is refused."""
-    with ctx.uow() as uow:
-        prof = uow.get(PaymentProfileRow, account)
-        customer = prof.customer_id if prof else None
-    if customer is None:
-        customer = ctx.provider.create_customer(account, email, key=f"customer:{account}")
-        with ctx.uow() as uow:
-            if uow.get(PaymentProfileRow, account) is None:
-                uow.db.add(
-                    PaymentProfileRow(
-                        account_id=account, provider=ctx.provider.name, customer_id=customer
-                    )
-                )
-                uow.commit()
-            else:
-                customer = uow.get(PaymentProfileRow, account).customer_id
-    card = ctx.provider.attach_card(customer, payment_method)
+    """Attach a card the app created at the provider (``payment_method``), or
+    the card a setup confirmed in the browser saved (``setup``, from
+    ``start_card_setup``). It becomes the default and the card's tap token is
+    registered as the account's entry credential (unless another account
+    registered the same card first: it taps in there). The same card posted
+    twice is one card. Raises the provider's ``CardDeclined`` when the card is
+    refused."""
+    customer = customer_of(ctx, account, email)
+    if setup is not None:
+        card = ctx.provider.card_of_setup(customer, setup)
+    else:
+        card = ctx.provider.attach_card(customer, payment_method or "")
     tap = codes.card_token(ctx.secret, card.fingerprint)
     with ctx.uow() as uow:
+        same = uow.db.scalars(
+            select(PaymentMethodRow).where(
+                PaymentMethodRow.account_id == account,
+                PaymentMethodRow.provider_id == card.provider_id,
+                PaymentMethodRow.status == "active",
+            )
+        ).first()
+        if same is not None:  # a double submit: the provider gave back the card we hold
+            detached(uow, same)
+            return same
         uow.db.execute(
             update(PaymentMethodRow)
             .where(PaymentMethodRow.account_id == account)
@@ -82,6 +89,31 @@ def add_card(
         uow.commit()
         detached(uow, row)
         return row
+
+
+def customer_of(ctx: PaymentsContext, account: str, email: str | None) -> str:
+    """The account's customer at the provider, created on first need."""
+    with ctx.uow() as uow:
+        prof = uow.get(PaymentProfileRow, account)
+        customer = prof.customer_id if prof else None
+    if customer is not None:
+        return customer
+    customer = ctx.provider.create_customer(account, email, key=f"customer:{account}")
+    with ctx.uow() as uow:
+        prof = uow.get(PaymentProfileRow, account)
+        if prof is not None:  # another request made one first: theirs is kept
+            return prof.customer_id
+        uow.db.add(
+            PaymentProfileRow(account_id=account, provider=ctx.provider.name, customer_id=customer)
+        )
+        uow.commit()
+    return customer
+
+
+def start_card_setup(ctx: PaymentsContext, account: str, email: str | None) -> CardSetup:
+    """A setup for a new card, which the browser confirms with the provider's
+    own form (Stripe.js): the card number never passes through the server."""
+    return ctx.provider.start_card_setup(customer_of(ctx, account, email))
 
 
 def remove_card(ctx: PaymentsContext, account: str, method: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from walkout.server.accounts import privacy, shoppers
 from walkout.server.accounts.gate import standing
@@ -51,12 +51,42 @@ class Account(BaseModel):
 
 
 class NewCard(BaseModel):
+    """One of the two: a payment method the app made with the provider's SDK, or
+    the card setup the browser confirmed (``POST /me/card-setups``)."""
+
     model_config = ConfigDict(extra="forbid")
-    payment_method: str = Field(
+    payment_method: str | None = Field(
+        default=None,
         min_length=3,
         max_length=128,
         description="the provider's payment method id (pm_...) the app created",
     )
+    setup: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=128,
+        description="a card setup (seti_...) the browser confirmed with Stripe.js",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_of_the_two(cls, data: Any) -> Any:
+        """Before the fields, so that a misspelt field is told what is wanted."""
+        if isinstance(data, dict):
+            given = [k for k in ("payment_method", "setup") if data.get(k) is not None]
+            if len(given) != 1:
+                raise ValueError("give payment_method or setup, not both or neither")
+        return data
+
+
+class CardSetupView(BaseModel):
+    id: str = Field(
+        description="the provider's setup (seti_...): post it to /me/cards once confirmed"
+    )
+    client_secret: str = Field(
+        description="for Stripe.js confirmCardSetup in the shopper's browser"
+    )
+    publishable_key: str | None = Field(description="the store's Stripe publishable key (pk_...)")
 
 
 class CardView(BaseModel):
@@ -127,14 +157,43 @@ def add_card(store: str, body: NewCard, request: Request, who: Shopper) -> CardV
         acc = uow.get(AccountRow, who.account)
         email = acc.email if acc else None
     try:
-        row = shoppers.add_card(ctx, who.account or "", email, body.payment_method)
+        row = shoppers.add_card(ctx, who.account or "", email, body.payment_method, body.setup)
     except CardDeclined as e:
         raise HTTPException(402, f"card refused by the payment provider: {e}") from None
     except shoppers.AccountConflict as e:
         raise HTTPException(409, str(e)) from None
     except ProviderError as e:
-        raise HTTPException(503 if e.retry else 422, f"payment provider: {e}") from None
+        raise _provider_refusal(e, body.setup) from None
     return _card(row)
+
+
+def _provider_refusal(e: ProviderError, setup: str | None = None) -> HTTPException:
+    if e.code == "not_found" and setup is not None:  # another account's setup looks like none
+        return HTTPException(404, f"no card setup {setup!r} on your account")
+    if e.code == "setup_unconfirmed":
+        return HTTPException(409, f"payment provider: {e}")
+    return HTTPException(503 if e.retry else 422, f"payment provider: {e}")
+
+
+@router.post("/api/stores/{store}/me/card-setups", status_code=201, response_model=CardSetupView)
+def start_card_setup(store: str, request: Request, who: Shopper) -> CardSetupView:
+    """A setup for a new card (Stripe's SetupIntent, off-session use). The
+    browser confirms it with Stripe.js (``confirmCardSetup(client_secret,
+    {payment_method: {card}})``): the card number goes to the provider only.
+    Then ``POST /me/cards {"setup": id}`` saves the card on the account."""
+    ctx = pay_of(request)
+    with ctx.uow() as uow:
+        acc = uow.get(AccountRow, who.account)
+        email = acc.email if acc else None
+    try:
+        st = shoppers.start_card_setup(ctx, who.account or "", email)
+    except ProviderError as e:
+        raise _provider_refusal(e) from None
+    return CardSetupView(
+        id=st.id,
+        client_secret=st.client_secret,
+        publishable_key=ctx.settings.stripe_publishable_key,
+    )
 
 
 def _card(r: Any) -> CardView:

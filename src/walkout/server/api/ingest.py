@@ -12,10 +12,11 @@ from pydantic import BaseModel
 from walkout.server.api.deps import known_store, server_of
 from walkout.server.api.guard import Guard
 from walkout.server.auth.principal import Principal, Role
-from walkout.server.ingest.validate import Rejected, parse_json
+from walkout.server.ingest.validate import Rejected, parse_binary, parse_json
 
 router = APIRouter(tags=["ingestion"])
 MAX_BODY = 64 << 20
+BINARY_TYPE = "application/vnd.walkout.log"  # walkout.eventlog.binary.encode_records
 
 
 class RefusedRecord(BaseModel):
@@ -39,7 +40,8 @@ class IngestResult(BaseModel):
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                BINARY_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
             "description": "event-log records (docs/event-log.md), in arrival order",
         }
@@ -55,8 +57,9 @@ async def post_records(
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise HTTPException(413, f"batch of {len(raw):,} bytes; send at most {MAX_BODY:,}")
+    binary = request.headers.get("content-type", "").split(";")[0].strip() == BINARY_TYPE
     try:
-        body = parse_json(raw)
+        body = parse_binary(raw) if binary else parse_json(raw)
     except Rejected as e:
         srv.ingestor.dead_letter(store, "http", "body", str(e), raw)
         raise HTTPException(400, f"body is {e}") from None

@@ -18,13 +18,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from walkout.eventlog import binary
 from walkout.server.ingest.port import Appended
 from walkout.server.ingest.service import Ingestor
-from walkout.server.ingest.validate import DEVICE_KINDS, Rejected, parse_json
+from walkout.server.ingest.validate import DEVICE_KINDS, Rejected, parse_binary, parse_json
 from walkout.server.logs import log
 
 RECEIVE_MAXIMUM = 65535
-BATCH = "batch"  # PREFIX/STORE/batch/GATEWAY: a JSON array of records from a store gateway
+BATCH = "batch"  # PREFIX/STORE/batch/GATEWAY: a store gateway's records, a JSON array or binary
 ACK_IDLE_S = 0.02  # durable messages are acknowledged at the latest this long after
 
 
@@ -116,9 +117,12 @@ class MqttIngest:
                 raise Rejected(
                     f"unknown record kind {kind!r} in topic (one of {', '.join(DEVICE_KINDS)}, or {BATCH})"
                 )
-            obj = parse_json(msg.payload)
+            if kind == BATCH and msg.payload.startswith(binary.MAGIC):
+                obj = parse_binary(msg.payload)
+            else:
+                obj = parse_json(msg.payload)
             if kind == BATCH and not isinstance(obj, list):
-                raise Rejected("a batch message must be a JSON array of records")
+                raise Rejected("a batch message must be a JSON array of records or a binary batch")
         except Rejected as e:
             self.ingestor.dead_letter(store, "mqtt", msg.topic, str(e), msg.payload)
             self._acks.append((mid, qos, time.monotonic()))  # a dead letter: no resending

@@ -7,7 +7,9 @@ from typing import Any
 
 import orjson
 
+from walkout.eventlog import binary
 from walkout.eventlog.codec import RecordError, from_obj
+from walkout.eventlog.jsonl import LogError
 from walkout.eventlog.records import STAFF_KINDS, AnyRecord, Header
 
 DEVICE_KINDS = (
@@ -31,6 +33,15 @@ def parse_json(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         raise Rejected(f"not JSON: {e}") from None
+
+
+def parse_binary(raw: bytes) -> list[Any]:
+    """A gateway's binary batch (``walkout.eventlog.binary.encode_records``) as plain
+    records, each still to be checked."""
+    try:
+        return binary.decode_objects(raw, "binary batch")
+    except LogError as e:
+        raise Rejected(str(e)) from None
 
 
 def check_record(

@@ -13,7 +13,14 @@ import itertools
 import threading
 from dataclasses import dataclass, field, replace
 
-from walkout.server.payments.port import Card, CardDeclined, Intent, ProviderError, Refund
+from walkout.server.payments.port import (
+    Card,
+    CardDeclined,
+    CardSetup,
+    Intent,
+    ProviderError,
+    Refund,
+)
 
 TEST_CARDS = {  # payment method -> card number, as in Stripe's test docs
     "pm_card_visa": "4242424242424242",
@@ -31,11 +38,30 @@ def fingerprint(number: str) -> str:
     return hashlib.sha1(number.encode()).hexdigest()[:16]
 
 
+def _card(pm: _Pm) -> Card:
+    return Card(
+        provider_id=pm.id,
+        brand="visa",
+        last4=pm.number[-4:],
+        exp_month=12,
+        exp_year=2030,
+        fingerprint=fingerprint(pm.number),
+    )
+
+
 @dataclass
 class _Pm:
     id: str
     number: str
     customer: str | None = None
+
+
+@dataclass
+class _Setup:
+    setup: CardSetup
+    customer: str
+    status: str = "requires_payment_method"
+    pm: str | None = None
 
 
 @dataclass
@@ -53,6 +79,7 @@ class FakeProvider:
     methods: dict[str, _Pm] = field(default_factory=dict)
     intents: dict[str, _Intent] = field(default_factory=dict)
     refunds: dict[str, Refund] = field(default_factory=dict)
+    setups: dict[str, _Setup] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     down: bool = False  # every call fails as if the network were out
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -107,14 +134,43 @@ class FakeProvider:
             if pm.number in DECLINED_ON_ATTACH:
                 raise CardDeclined("Your card was declined.")
             pm.customer = customer
-            return Card(
-                provider_id=pm.id,
-                brand="visa",
-                last4=pm.number[-4:],
-                exp_month=12,
-                exp_year=2030,
-                fingerprint=fingerprint(pm.number),
-            )
+            return _card(pm)
+
+    def start_card_setup(self, customer: str) -> CardSetup:
+        with self._lock:
+            self._enter("start_card_setup")
+            if customer not in self.customers:
+                raise ProviderError(f"no such customer {customer!r}")
+            seti = self._id("seti")
+            self.setups[seti] = _Setup(CardSetup(seti, f"{seti}_secret_{seti[-6:]}"), customer)
+            return self.setups[seti].setup
+
+    def confirm_card_setup(self, client_secret: str, number: str) -> str:
+        """What Stripe.js does in the shopper's browser (``confirmCardSetup``)
+        with the card typed into the form: the setup's id, or ``CardDeclined``."""
+        with self._lock:
+            st = self.setups[client_secret.split("_secret_")[0]]
+            if st.setup.client_secret != client_secret:
+                raise ProviderError("wrong client secret")
+            st.pm = self.card(number)
+            if number in DECLINED_ON_ATTACH:
+                st.status = "requires_payment_method"
+                raise CardDeclined("Your card was declined.")
+            st.status = "succeeded"
+            self.methods[st.pm].customer = st.customer
+            return st.setup.id
+
+    def card_of_setup(self, customer: str, setup: str) -> Card:
+        with self._lock:
+            self._enter("card_of_setup")
+            st = self.setups.get(setup)
+            if st is None or st.customer != customer:
+                raise ProviderError(f"no card setup {setup!r} for this customer", code="not_found")
+            if st.status != "succeeded" or st.pm is None:
+                raise ProviderError(
+                    f"the card setup is {st.status}, not confirmed", code="setup_unconfirmed"
+                )
+            return _card(self._pm(st.pm))
 
     def detach_card(self, payment_method: str) -> None:
         with self._lock:

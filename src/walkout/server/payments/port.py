@@ -42,6 +42,16 @@ class Card:
 
 
 @dataclass(frozen=True)
+class CardSetup:
+    """A card being saved for later off-session charges (Stripe's SetupIntent):
+    the browser confirms it with ``client_secret`` and the card the shopper
+    types, so the card number goes to the provider and never through us."""
+
+    id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
 class Intent:
     id: str
     status: IntentStatus
@@ -72,6 +82,16 @@ class PaymentProvider(Protocol):
         ...
 
     def detach_card(self, payment_method: str) -> None: ...
+
+    def start_card_setup(self, customer: str) -> CardSetup:
+        """A setup for the customer's next card, to be confirmed in the browser."""
+        ...
+
+    def card_of_setup(self, customer: str, setup: str) -> Card:
+        """The card a confirmed setup saved on ``customer`` (attached to it).
+        Raises ``CardDeclined`` when the card was refused, ``ProviderError`` when
+        the setup is unfinished or not this customer's."""
+        ...
 
     def authorize(
         self,

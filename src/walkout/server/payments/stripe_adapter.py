@@ -11,7 +11,14 @@ from typing import Any
 
 import stripe
 
-from walkout.server.payments.port import Card, CardDeclined, Intent, ProviderError, Refund
+from walkout.server.payments.port import (
+    Card,
+    CardDeclined,
+    CardSetup,
+    Intent,
+    ProviderError,
+    Refund,
+)
 
 _STATUS = {
     "requires_capture": "requires_capture",
@@ -75,18 +82,32 @@ class StripeProvider:
         pm = self._call(
             self.v1.payment_methods.attach, payment_method, params={"customer": customer}
         )
-        c = pm.card
-        return Card(
-            provider_id=pm.id,
-            brand=str(c.brand),
-            last4=str(c.last4),
-            exp_month=int(c.exp_month),
-            exp_year=int(c.exp_year),
-            fingerprint=str(c.fingerprint),
-        )
+        return _card(pm)
 
     def detach_card(self, payment_method: str) -> None:
         self._call(self.v1.payment_methods.detach, payment_method)
+
+    def start_card_setup(self, customer: str) -> CardSetup:
+        """Off-session usage: the card is saved to be charged after the shopper
+        has left, so the bank authenticates it now (3-D Secure) if it must."""
+        si = self._call(
+            self.v1.setup_intents.create,
+            params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"]},
+        )
+        return CardSetup(id=str(si.id), client_secret=str(si.client_secret))
+
+    def card_of_setup(self, customer: str, setup: str) -> Card:
+        si = self._call(self.v1.setup_intents.retrieve, setup)
+        if _id(si.customer) != customer:
+            raise ProviderError(f"no card setup {setup!r} for this customer", code="not_found")
+        if si.status != "succeeded":
+            raise ProviderError(
+                f"the card setup is {si.status}, not confirmed", code="setup_unconfirmed"
+            )
+        pm = self._call(self.v1.payment_methods.retrieve, _id(si.payment_method))
+        if _id(pm.customer) != customer:  # Stripe attaches it on success; localstripe does not
+            pm = self._call(self.v1.payment_methods.attach, pm.id, params={"customer": customer})
+        return _card(pm)
 
     # -- intents -------------------------------------------------------------------------------
 
@@ -168,6 +189,23 @@ class StripeProvider:
             if md.get("walkout_key") == walkout_key:
                 out.append(_refund(rf, intent))
         return out
+
+
+def _id(x: Any) -> str | None:
+    """An id field, expanded into its object or not."""
+    return None if x is None else str(x if isinstance(x, str) else x.id)
+
+
+def _card(pm: Any) -> Card:
+    c = pm.card
+    return Card(
+        provider_id=str(pm.id),
+        brand=str(c.brand),
+        last4=str(c.last4),
+        exp_month=int(c.exp_month),
+        exp_year=int(c.exp_year),
+        fingerprint=str(c.fingerprint),
+    )
 
 
 def _intent(pi: Any) -> Intent:
