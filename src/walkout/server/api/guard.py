@@ -65,7 +65,8 @@ class Guard:
             )
         if p.role not in self.roles:
             raise HTTPException(
-                403, f"a {p.role} token may not do this (needs {', '.join(sorted(self.roles))})"
+                403,
+                f"{_article(p.role)} {p.role} token may not do this (needs {', '.join(sorted(self.roles))})",
             )
         store = request.path_params.get("store")
         if store is not None and not p.may_act_in(store):
@@ -77,3 +78,7 @@ class Guard:
 
 
 ANY_ROLE = (Role.SHOPPER, Role.REVIEWER, Role.STAFF, Role.ADMIN)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
