@@ -37,7 +37,9 @@ import argparse
 import json
 import pickle
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from walkout.evaluation.operations import score_operations
 from walkout.evaluation.ops_labels import OracleLabels
@@ -114,11 +116,14 @@ BULK = ("plates", "tracks", "keypoints")
 class Saver:
     """Operations as given, and beside it what a replay needs: every record the engine
     answered (with its outputs), every record that is not a bulk sensor stream, and
-    one record a second so that operations' clock moves as it did."""
+    one record a second so that operations' clock moves as it did.
 
-    def __init__(self, ops: Reviewed):
+    What is kept streams to ``stream`` as it comes, one pickle per record, so that a
+    whole day does not have to fit in memory (in a list it took over 22 GB)."""
+
+    def __init__(self, ops: Reviewed, stream: BinaryIO | None = None):
         self.ops = ops
-        self.kept: list[tuple[AnyRecord, list[AnyOutput]]] = []
+        self.stream = stream
         self.last: list[AnyOutput] = []
         self._sec = -1
 
@@ -132,9 +137,9 @@ class Saver:
 
     def apply(self, rec: AnyRecord, outputs: list[AnyOutput]) -> list[OpsItem]:
         sec = int(getattr(rec, "t", -1))
-        if outputs or rec.kind not in BULK or sec != self._sec:
+        if self.stream and (outputs or rec.kind not in BULK or sec != self._sec):
             self._sec = sec
-            self.kept.append((rec, list(outputs)))
+            self.stream.write(pickle.dumps((rec, list(outputs)), pickle.HIGHEST_PROTOCOL))
         return self.ops.apply(rec, outputs)
 
     def flush(self, outputs: list[AnyOutput] = ()) -> list[OpsItem]:  # type: ignore[assignment]
@@ -203,7 +208,11 @@ def main() -> None:
     # without reviewers nobody labels: misplaced puts in review open their tasks at once
     guessed = Operations(store, cfg.model_copy(update={"review_wait_s": 0.0}))
     both = Reviewed(ops, guessed, oracle)
-    saver = Saver(both)
+    kept_path = a.save_events and a.save_events.with_name(a.save_events.name + ".kept")
+    if kept_path:
+        kept_path.parent.mkdir(parents=True, exist_ok=True)
+    stream = kept_path.open("wb") if kept_path else None
+    saver = Saver(both, stream)
     items: list = []
     n_out = [0]
     t0 = time.perf_counter()
@@ -229,6 +238,8 @@ def main() -> None:
         every=200_000,
     )
     print()
+    if stream:
+        stream.close()
     score = score_operations(store, cfg, truth, items, ops.inventory)
     raw = score_operations(store, cfg, truth, both.guessed_items, guessed.inventory).as_dict()
     res = {
@@ -248,15 +259,24 @@ def main() -> None:
         "shift": ops.shift_view().lines(),
     }
     if a.save_events:
-        a.save_events.parent.mkdir(parents=True, exist_ok=True)
         day = {"args": vars(a) | {"wrong_shelf": sc.behaviours.wrong_shelf}, "truth": truth}
-        day |= {"kept": saver.kept, "last": saver.last, "result": res}
+        day |= {"last": saver.last, "result": res}
         with a.save_events.open("wb") as f:
             pickle.dump(day, f, protocol=pickle.HIGHEST_PROTOCOL)
     print(json.dumps(res, indent=1))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_text(json.dumps(res, indent=1))
+
+
+def kept(path: Path) -> Iterator[tuple[AnyRecord, list[AnyOutput]]]:
+    """The records a ``Saver`` streamed, one at a time."""
+    with path.open("rb") as f:
+        while True:
+            try:
+                yield pickle.load(f)  # our own file, never untrusted input
+            except EOFError:
+                return
 
 
 def from_events(a: argparse.Namespace) -> None:
@@ -276,7 +296,7 @@ def from_events(a: argparse.Namespace) -> None:
     both = Reviewed(ops, guessed, oracle)
     items: list[OpsItem] = []
     t0 = time.perf_counter()
-    for rec, outputs in day["kept"]:
+    for rec, outputs in kept(a.from_events.with_name(a.from_events.name + ".kept")):
         items += both.apply(rec, outputs)
     items += both.flush(day["last"])
     score = score_operations(store, cfg, truth, items, ops.inventory).as_dict()
