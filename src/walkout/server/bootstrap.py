@@ -24,6 +24,7 @@ from walkout.server.db.system import TokenRow
 from walkout.server.ingest.filelog import FileLog
 from walkout.server.ingest.port import DurableLog
 from walkout.server.ingest.service import Ingestor
+from walkout.server.limits import Window
 from walkout.server.logs import configure, log
 from walkout.server.metrics import Metrics
 from walkout.server.payments.part import PaymentsPart
@@ -60,6 +61,10 @@ class Server:
         self.ingestor = Ingestor(self.logs, self.session_factory, self.metrics, self.clock)
         self.retention = Retention(self)
         self.payments = PaymentsPart(self, self.provider)
+        self.card_setups = Window(
+            self.settings.card_setups_per_hour, 3600.0, self.clock, "card setups"
+        )
+        self.signups = Window(self.settings.signups_per_hour, 3600.0, self.clock, "sign-ups")
         self.mqtt: object | None = None
         self.nats: object | None = None
         self.first_admin_token: str | None = None

@@ -100,6 +100,16 @@ class Settings(BaseSettings):
     entry_code_ttl_s: float = Field(
         default=120.0, gt=0, description="a QR entry code lives this long"
     )
+    card_setups_per_hour: int = Field(
+        default=10,
+        ge=0,
+        description="per account: each is a SetupIntent at the provider; 0: no limit",
+    )
+    signups_per_hour: int = Field(
+        default=30,
+        ge=0,
+        description="per client address (behind a proxy: --proxy-headers); 0: no limit",
+    )
     hold_amount: int = Field(
         default=0,
         ge=0,

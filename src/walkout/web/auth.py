@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from walkout.server.accounts import shoppers
+from walkout.server.api import accounts
 from walkout.server.api.accounts import SignUp
 from walkout.server.api.guard import Guard
 from walkout.server.auth.principal import Principal, Role
@@ -141,6 +142,10 @@ def signup(
             store=store,
             why="That is not an email address.",
         )
+    try:
+        accounts.limit(srv.signups, accounts.client_of(request))
+    except HTTPException as e:
+        return page(request, "signup.html", status_code=429, store=store, why=e.detail)
     try:
         _acc, token = shoppers.sign_up(srv.payments.ctx, store, body.email)
     except shoppers.AccountConflict as e:

@@ -7,10 +7,13 @@ another account's, unconfirmed or declined saves no card."""
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.unit.server.conftest import Live
+from walkout.server.api.app import create_app
 from walkout.server.payments.fake import FakeProvider
 from walkout.server.payments.port import CardDeclined
+from walkout.web import mount
 
 VISA, DECLINED = "4242424242424242", "4000000000000002"
 
@@ -92,3 +95,31 @@ def test_only_a_shopper_starts_a_setup(live: Live) -> None:
     r = live.client.post(url, headers=live.auth("other-shopper"))  # another store's shopper
     assert r.status_code == 403
     assert _fake(live).setups == {}
+
+
+def test_an_account_may_start_only_so_many_setups_an_hour(live: Live) -> None:
+    """Each setup is an object at the provider: the eleventh in an hour is refused
+    (429, with when to try again), another account is not held up, and an hour on
+    the server's clock lets the first account start again."""
+    n = live.server.settings.card_setups_per_hour
+    for _ in range(n):
+        _start(live, "shopper")
+    url = f"/api/stores/{live.store}/me/card-setups"
+    r = live.client.post(url, headers=live.auth("shopper"))
+    assert r.status_code == 429 and "at most 10 per hour" in r.json()["detail"]
+    assert 3590 <= int(r.headers["Retry-After"]) <= 3600
+    _start(live, "bob")
+    live.clock.t += 3600.0
+    _start(live, "shopper")
+
+
+def test_sign_ups_are_limited_per_client_address(live: Live) -> None:
+    url = f"/api/stores/{live.store}/signup"
+    n = live.server.settings.signups_per_hour
+    for _ in range(n):
+        assert live.client.post(url, json={}).status_code == 201
+    r = live.client.post(url, json={})
+    assert r.status_code == 429 and "sign-ups" in r.json()["detail"]
+    pages = TestClient(create_app(live.server, extensions=[mount]))  # the same server's pages
+    page = pages.post(f"/web/{live.store}/signup", data={"email": ""})
+    assert page.status_code == 429 and "too many sign-ups" in page.text

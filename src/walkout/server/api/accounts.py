@@ -15,6 +15,7 @@ from walkout.server.api.deps import known_store, server_of
 from walkout.server.api.guard import Guard
 from walkout.server.auth.principal import Principal, Role
 from walkout.server.db.system import AccountRow
+from walkout.server.limits import Window, span
 from walkout.server.payments.context import PaymentsContext
 from walkout.server.payments.port import CardDeclined, ProviderError
 
@@ -24,6 +25,22 @@ Shopper = Annotated[Principal, Depends(Guard(Role.SHOPPER))]
 
 def pay_of(request: Request) -> PaymentsContext:
     return server_of(request).payments.ctx
+
+
+def limit(window: Window, key: str) -> None:
+    """429 with ``Retry-After`` when ``key`` is over the window's limit."""
+    wait = window.wait_s(key)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"too many {window.what}: at most {window.n} per {span(window.per_s)}; "
+            f"try again in {wait:.0f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 class SignUp(BaseModel):
@@ -123,8 +140,10 @@ class Deleted(BaseModel):
 
 @router.post("/api/stores/{store}/signup", status_code=201, response_model=SignedUp)
 def sign_up(store: str, body: SignUp, request: Request) -> SignedUp:
-    """Public, like any shop's sign-up page: a new account and its shopper token."""
+    """Public, like any shop's sign-up page: a new account and its shopper token
+    (``signups_per_hour`` per client address)."""
     known_store(server_of(request), store)
+    limit(server_of(request).signups, client_of(request))
     try:
         acc, token = shoppers.sign_up(pay_of(request), store, body.email)
     except shoppers.AccountConflict as e:
@@ -180,7 +199,10 @@ def start_card_setup(store: str, request: Request, who: Shopper) -> CardSetupVie
     """A setup for a new card (Stripe's SetupIntent, off-session use). The
     browser confirms it with Stripe.js (``confirmCardSetup(client_secret,
     {payment_method: {card}})``): the card number goes to the provider only.
-    Then ``POST /me/cards {"setup": id}`` saves the card on the account."""
+    Then ``POST /me/cards {"setup": id}`` saves the card on the account.
+    Each is an object at the provider, so an account may start
+    ``card_setups_per_hour``."""
+    limit(server_of(request).card_setups, who.account or who.token_id)
     ctx = pay_of(request)
     with ctx.uow() as uow:
         acc = uow.get(AccountRow, who.account)
