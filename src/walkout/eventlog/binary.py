@@ -244,54 +244,23 @@ def encode_records(records: Iterable[AnyRecord], level: int = 1) -> bytes:
     return buf.getvalue()
 
 
-def decode_objects(
-    raw: bytes, name: str = "payload", max_bytes: int = MAX_BLOCK_BYTES
-) -> list[dict[str, Any]]:
-    """The plain records of such a payload, not yet validated (the caller checks each
-    one, so that a bad record is refused by itself). A corrupt payload is a LogError."""
-    if not raw.startswith(MAGIC):
-        raise LogError(f"{name}: not a walkout binary payload (magic {raw[:8]!r})")
-    dctx = _decompressor()
-    out: list[dict[str, Any]] = []
-    pos, end, total = len(MAGIC), len(raw), 0
-    while pos < end:
-        if end - pos < _HDR.size:
-            raise LogError(f"{name}: truncated block header at byte {pos}")
-        raw_len, comp_len = _HDR.unpack_from(raw, pos)
-        if end - pos - _HDR.size < comp_len:
-            raise LogError(f"{name}: truncated block at byte {pos}")
-        total += raw_len
-        if total > max_bytes:
-            raise LogError(f"{name}: more than {max_bytes:,} bytes once decompressed")
-        comp = raw[pos + _HDR.size : pos + _HDR.size + comp_len]
-        try:
-            block = msgpack.unpackb(dctx.decompress(comp, max_output_size=raw_len), raw=False)
-            out.extend(_decode_block(block))
-        except (
-            zstandard.ZstdError,
-            msgpack.UnpackException,
-            ValueError,
-            KeyError,
-            TypeError,
-            IndexError,
-            AttributeError,
-        ) as e:
-            raise LogError(f"{name}: corrupt block at byte {pos}: {e}") from None
-        pos += _HDR.size + comp_len
-    return out
+_CORRUPT = (
+    zstandard.ZstdError,
+    msgpack.UnpackException,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+)
 
 
-def iter_records(fh: IO[bytes], name: str, skip: int = 0) -> Iterator[AnyRecord]:
-    """Records in order; the first ``skip`` are passed over without decoding
-    whole blocks of them (resuming a log from an offset)."""
-    magic = fh.read(len(MAGIC))
-    if magic != MAGIC:
-        raise LogError(
-            f"{name}: not a walkout binary log, or another version of it (magic {magic[:8]!r})"
-        )
-    dctx = zstandard.ZstdDecompressor()
-    offset = len(MAGIC)
-    index = 0
+def _blocks(
+    fh: IO[bytes], name: str, dctx: zstandard.ZstdDecompressor, max_bytes: int | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each block after the magic, unpacked, with the byte it starts at; a truncated
+    or corrupt block, or more than ``max_bytes`` in all once decompressed, is a LogError."""
+    offset, total = len(MAGIC), 0
     while True:
         hdr = fh.read(_HDR.size)
         if not hdr:
@@ -304,19 +273,55 @@ def iter_records(fh: IO[bytes], name: str, skip: int = 0) -> Iterator[AnyRecord]
             raise LogError(
                 f"{name}: truncated block at byte {offset} ({len(comp)} of {comp_len} bytes)"
             )
+        total += raw_len
+        if max_bytes is not None and total > max_bytes:
+            raise LogError(f"{name}: more than {max_bytes:,} bytes once decompressed")
         try:
             block = msgpack.unpackb(dctx.decompress(comp, max_output_size=raw_len), raw=False)
-            if skip >= len(block["recs"]):
-                skip -= len(block["recs"])
-                index += len(block["recs"])
-                offset += _HDR.size + comp_len
+        except _CORRUPT as e:
+            raise LogError(f"{name}: corrupt block at byte {offset}: {e}") from None
+        yield offset, block
+        offset += _HDR.size + comp_len
+
+
+def decode_objects(
+    raw: bytes, name: str = "payload", max_bytes: int = MAX_BLOCK_BYTES
+) -> list[dict[str, Any]]:
+    """The plain records of such a payload, not yet validated (the caller checks each
+    one, so that a bad record is refused by itself). A corrupt payload is a LogError."""
+    if not raw.startswith(MAGIC):
+        raise LogError(f"{name}: not a walkout binary payload (magic {raw[:8]!r})")
+    fh = io.BytesIO(raw)
+    fh.seek(len(MAGIC))
+    out: list[dict[str, Any]] = []
+    for offset, block in _blocks(fh, name, _decompressor(), max_bytes):
+        try:
+            out.extend(_decode_block(block))
+        except _CORRUPT as e:
+            raise LogError(f"{name}: corrupt block at byte {offset}: {e}") from None
+    return out
+
+
+def iter_records(fh: IO[bytes], name: str, skip: int = 0) -> Iterator[AnyRecord]:
+    """Records in order; the first ``skip`` are passed over without decoding
+    whole blocks of them (resuming a log from an offset)."""
+    magic = fh.read(len(MAGIC))
+    if magic != MAGIC:
+        raise LogError(
+            f"{name}: not a walkout binary log, or another version of it (magic {magic[:8]!r})"
+        )
+    index = 0
+    for offset, block in _blocks(fh, name, zstandard.ZstdDecompressor()):
+        try:
+            n = len(block["recs"])
+            if skip >= n:
+                skip, index = skip - n, index + n
                 continue
             objs = list(_decode_block(block))[skip:]
-            index += skip
-            skip = 0
-        except (zstandard.ZstdError, msgpack.UnpackException, ValueError, KeyError, TypeError) as e:
+        except _CORRUPT as e:
             raise LogError(f"{name}: corrupt block at byte {offset}: {e}") from None
-        offset += _HDR.size + comp_len
+        index += skip
+        skip = 0
         for obj in objs:
             index += 1
             try:
