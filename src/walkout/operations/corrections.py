@@ -58,8 +58,9 @@ class Corrections:
         self.effects: OrderedDict[str, Effect] = OrderedDict()
         # event in review -> when its deferred tasks open, and which
         self.waiting: dict[str, tuple[float, set[tuple[str, str]]]] = {}
-        self.labels = 0
+        self.labels = 0  # events labelled (a label given again is not counted twice)
         self.unknown_labels = 0  # labels for events no longer (or never) remembered
+        self._labelled: set[str] = set()
 
     def on_event(self, o: ShelfEvent, known: Mapping[str, Product]) -> list[OpsItem]:
         """The top hypothesis of one decided event (``known``: the store's products)."""
@@ -85,7 +86,9 @@ class Corrections:
         if eff is None:
             self.unknown_labels += 1
             return []
-        self.labels += 1
+        if event not in self._labelled:
+            self._labelled.add(event)
+            self.labels += 1
         waited = self.waiting.pop(event, None)
         inv = self.inventory
         if moves == normal(eff.moves):

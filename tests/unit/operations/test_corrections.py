@@ -182,6 +182,7 @@ def test_a_shelf_label_record_applied_twice_moves_the_counts_once(shop) -> None:
     ops.apply(nothing, [])
     ops.apply(nothing, [])
     assert ops.inventory.units("SNK00001") == 15  # a different label replaces it, once
+    assert ops.corrections.labels == 1  # one event labelled, however often
 
 
 def test_a_staff_take_of_a_labelled_misplaced_unit_is_its_return(shop) -> None:
