@@ -192,7 +192,7 @@ def main() -> None:
     if a.budget:
         print()
         print(
-            "| cameras | floor seen by >= 2 | IDF1 | MOTA | moved to another account (flagged) "
+            "| cameras | floor seen by >= 2 | IDF1 | MOTA | moved to another account (flagged; matched afresh every frame) "
             "| hand error median / p90 | receipts exact (final), tracker / truth tracks "
             "| review rate, tracker / truth tracks | tracker speed |"
         )
@@ -202,7 +202,8 @@ def main() -> None:
             ea, rr = r["values"]["receipts_exact_auto"], r["values"]["review_rate"]
             print(
                 f"| {v['cameras']} | {100 * r['coverage']['seen_2']:.0f} % | {s['idf1']:.3f} "
-                f"| {s['mota']:.3f} | {s['cross_account_switches']} ({s['cross_account_flagged']}) "
+                f"| {s['mota']:.3f} | {s['cross_account_switches']} ({s['cross_account_flagged']}; "
+                f"{s.get('cross_account_switches_per_frame')}) "
                 f"| {100 * s['hand_error_median_m']:.1f} / {100 * s['hand_error_p90_m']:.1f} cm "
                 f"| {100 * ea[1]:.1f} % / {100 * ea[0]:.1f} % | {100 * rr[1]:.1f} % / {100 * rr[0]:.1f} % "
                 f"| {v['real_time_x']:.1f}x |"

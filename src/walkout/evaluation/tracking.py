@@ -136,6 +136,12 @@ def vision_rows(v: VisionRun) -> list[tuple[str, str]]:
             f"sessions; {s.cross_account_flagged} in an ambiguity window)",
         ),
         (
+            "... matched afresh every frame",
+            "n/a"
+            if s.cross_account_switches_per_frame is None
+            else str(s.cross_account_switches_per_frame),
+        ),
+        (
             "3-D hand error median / p90",
             f"{100 * s.hand_error_median_m:.1f} / {100 * s.hand_error_p90_m:.1f} cm",
         ),

@@ -7,6 +7,15 @@ percentile over every matched hand), and identity switches that hand a track
 from one person to someone of another session or account (their takes would
 be charged to the wrong person), per 1,000 sessions, with how many of them the
 tracker had flagged with an ambiguity window.
+
+Which person a track covers follows CLEAR-MOT's rule (Bernardin and
+Stiefelhagen 2008, as py-motmetrics applies it): a track keeps its person while
+it stays within ``match_m`` of them, and only the rest are matched afresh. A
+fresh match every frame (``cross_account_switches_per_frame``) also counts the
+frames where two people stand within ``match_m`` of one track and the nearer
+of them changes, back and forth, with the track on neither: a stricter count,
+kept beside the standard one. Every move is kept (``moves``) with both
+distances, so a reader can tell a swap from a near tie.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from walkout.eventlog.records import JOINTS, Ambiguity, AnyRecord, TrackedPerson, TrackFrame
-from walkout.vision.scores import VisionScores
+from walkout.vision.scores import TrackMove, VisionScores
 
 NECK, L_HAND, R_HAND = JOINTS.index("neck"), JOINTS.index("l_hand"), JOINTS.index("r_hand")
 
@@ -83,9 +92,12 @@ class TrackScorer:
         self.hyp_num: dict[str, int] = {}
         self.obj_num: dict[str, int] = {}
         self.last_person: dict[str, str] = {}
+        self.last_fresh: dict[str, str] = {}
         self.windows: dict[str, list[tuple[float, float]]] = {}
         self.hand_err: list[float] = []
+        self.moves: list[TrackMove] = []
         self.frames = self.cross_s = self.cross_a = self.flagged = self.n_windows = 0
+        self.cross_fresh = 0
 
     def add(self, rec: AnyRecord) -> None:
         if isinstance(rec, Ambiguity):
@@ -112,21 +124,72 @@ class TrackScorer:
         )
         if d.size == 0:
             return
-        rows, cols = linear_sum_assignment(np.where(d <= self.match_m, d, 1e6))
-        for r, c in zip(rows, cols, strict=True):
-            if d[r, c] <= self.match_m:
-                self._pair(rec.t, hyp[c], ids[r], joints[r])
+        ok = d <= self.match_m
+        for r, c in zip(*linear_sum_assignment(np.where(ok, d, 1e6)), strict=True):
+            if ok[r, c]:
+                self._fresh(hyp[c].id, ids[r])
+        # CLEAR-MOT: a track within match_m of its person keeps them ...
+        row = {pid: r for r, pid in enumerate(ids)}
+        kept_r, kept_c = [], []
+        for c, p in enumerate(hyp):
+            r = row.get(self.last_person.get(p.id, ""))
+            if r is not None and ok[r, c] and r not in kept_r:
+                kept_r.append(r)
+                kept_c.append(c)
+        for r, c in zip(kept_r, kept_c, strict=True):
+            self._pair(rec.t, hyp[c], ids[r], joints[r])
+        # ... and only the others are matched afresh.
+        free = np.where(ok, d, 1e6)
+        free[kept_r, :] = 1e6
+        free[:, kept_c] = 1e6
+        for r, c in zip(*linear_sum_assignment(free), strict=True):
+            if free[r, c] <= self.match_m:
+                self._pair(rec.t, hyp[c], ids[r], joints[r], (d[:, c], row))
 
-    def _pair(self, t: float, hyp: TrackedPerson, pid: str, joints: np.ndarray) -> None:
-        prev = self.last_person.get(hyp.id)
+    def _cross(self, a: str, b: str) -> tuple[bool, bool]:
+        """(another session, another account) between two true people."""
+        sa = self.truth.people.get(a, (a, None))
+        sb = self.truth.people.get(b, (b, None))
+        return sa[0] != sb[0], sa[1] is None or sa[1] != sb[1]
+
+    def _fresh(self, tid: str, pid: str) -> None:
+        prev = self.last_fresh.get(tid)
         if prev is not None and prev != pid:
-            sa = self.truth.people.get(prev, (prev, None))
-            sb = self.truth.people.get(pid, (pid, None))
-            self.cross_s += sa[0] != sb[0]
-            if sa[1] is None or sa[1] != sb[1]:
+            self.cross_fresh += self._cross(prev, pid)[1]
+        self.last_fresh[tid] = pid
+
+    def _pair(
+        self,
+        t: float,
+        hyp: TrackedPerson,
+        pid: str,
+        joints: np.ndarray,
+        fresh: tuple[np.ndarray, dict[str, int]] | None = None,
+    ) -> None:
+        """``fresh``: this track's distances to everyone and their rows, when the
+        match is new (a kept match cannot be a move)."""
+        prev = self.last_person.get(hyp.id)
+        if prev is not None and prev != pid and fresh is not None:
+            dist, row = fresh
+            session, account = self._cross(prev, pid)
+            self.cross_s += session
+            if account:
                 self.cross_a += 1
                 wins = self.windows.get(hyp.id, [])
-                self.flagged += any(a - 1.0 <= t <= b + 1.0 for a, b in wins)
+                flagged = any(a - 1.0 <= t <= b + 1.0 for a, b in wins)
+                self.flagged += flagged
+                r_prev = row.get(prev)
+                self.moves.append(
+                    TrackMove(
+                        t=round(t, 3),
+                        track=hyp.id,
+                        person_from=prev,
+                        person_to=pid,
+                        m_from=None if r_prev is None else round(float(dist[r_prev]), 3),
+                        m_to=round(float(dist[row[pid]]), 3),
+                        flagged=flagged,
+                    )
+                )
         self.last_person[hyp.id] = pid
         for k in (L_HAND, R_HAND):
             j = hyp.joints.get(JOINTS[k])  # type: ignore[call-overload]
@@ -149,6 +212,8 @@ class TrackScorer:
             cross_account_switches=self.cross_a,
             cross_account_flagged=self.flagged,
             cross_account_per_1000_sessions=round(1000.0 * self.cross_a / max(sessions, 1), 2),
+            cross_account_switches_per_frame=self.cross_fresh,
+            moves=self.moves,
             hand_error_median_m=round(float(np.median(he)), 4),
             hand_error_p90_m=round(float(np.percentile(he, 90)), 4),
             hands_matched=len(self.hand_err),
