@@ -162,7 +162,7 @@ class EngineConfig(BaseModel):
         default=0.5, description="after a collapse, the chance the ids came out swapped"
     )
     ambiguity_swap_p: float = Field(
-        default=0.035,
+        default=0.02,
         description=(
             "a window the tracker reported it could not tell two tracks apart: the chance"
             " the ids came out exchanged (walkout.vision: 10 exchanges in 289 windows of a"

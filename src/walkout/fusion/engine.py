@@ -69,6 +69,8 @@ PHANTOM_S = 60.0  # unexplained weight is remembered this long
 REACH_M = 1.0  # a hand (or body) further than this from a plate had nothing to do with it
 REACH_BEFORE_S = 1.0
 NOBODY_SCORE = 0.011  # a hand score under this (3 sds away all the time) is nobody there
+LEFT_BEHIND_WAIT_S = 5.0  # a receipt waits this long for a track that may be its visit's to leave
+OFF_LANE_WEIGHT = 0.1  # a hand at the plates but outside the unit's lane, as evidence
 STEP_HAND_S = 0.15  # the hand that made a jump of the weight was in the shelf this close to it
 
 
@@ -644,7 +646,25 @@ class Engine:
         if not any(d < 3 * cfg.hand_sd_m for d, _ in approach.values()):
             # nobody there then: look over the whole change
             approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
+        if mass and not any(d < 3 * cfg.hand_sd_m for d, _ in approach.values()):
+            return self._off_lane(known, ev)
         return track_probabilities(approach, cfg)
+
+    def _off_lane(self, plates: list[str], ev: PendingEvent) -> dict[str | None, float]:
+        """No hand in the unit's lane: hands at the plates, outside the lane, as weaker
+        evidence. A shopper lifting four units from two plates with two hands shows
+        the tracker one hand at each, not at the weight's centre between them; "nobody
+        we track" then charged nobody and left their receipt short. The hand must be
+        at the plates (within twice the usual spread) and counts a tenth as much."""
+        cfg = self.cfg
+        reg = region(self.layout, plates, None)
+        approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
+        scores = {
+            tid: OFF_LANE_WEIGHT * float(np.exp(-0.5 * (d / (2 * cfg.hand_sd_m)) ** 2))
+            for tid, (d, _) in approach.items()
+            if np.isfinite(d)
+        }
+        return score_probabilities(scores, cfg)
 
     def _taking_hand(self, plates: list[str], ev: PendingEvent, track: str) -> str | None:
         """The hand of ``track`` that was in the shelf when the weight moved."""
@@ -841,7 +861,10 @@ class Engine:
         for sess in self.to_finalize:
             t_exit = sess.t_exit if sess.t_exit is not None else self.now
             due = self.now >= t_exit + self._exit_wait()
-            undecided = due and self._undecided(sess, t_exit)
+            undecided = due and (
+                self._undecided(sess, t_exit)
+                or (self.now < t_exit + LEFT_BEHIND_WAIT_S and self._left_behind(sess))
+            )
             if force or (due and not undecided):
                 out.extend(self._receipt(sess, t_exit))
             else:
@@ -911,6 +934,8 @@ class Engine:
         rfid_doubt = self._rfid_check(sess, t_exit, {ln.sku: ln.qty for ln in lines})
         if rfid_doubt:
             reasons.append(rfid_doubt)
+        if self._left_behind(sess):
+            reasons.append("a track still in the store may be this visit's")
         status = "review" if reasons else "final"
         out.append(
             Receipt(
@@ -939,6 +964,23 @@ class Engine:
             )
         self._forget(sess)
         return out
+
+    def _left_behind(self, sess: SessionState) -> bool:
+        """Is a track still in the store (or lost in it) possibly this visit's person?
+
+        After two tracks met and their identities mixed, the one that went out
+        closes its session, but the person may be the other one, still shopping:
+        their later takes could belong on this receipt, which no longer exists to
+        hold the doubt (Cart.doubts). The receipt waits a few seconds for that track
+        to go out too (two who crossed, leaving one after the other), then for a
+        human."""
+        doubt = 1.0 - self.cfg.review_threshold
+        for tid in [*self.sessions.active, *self.sessions.lost]:
+            if tid not in sess.tracks and (
+                self.sessions.identity_at(tid, self.now).get(sess.id, 0.0) > doubt
+            ):
+                return True
+        return False
 
     def _rfid_check(self, sess: SessionState, t_exit: float, lines: dict[str, int]) -> str | None:
         """Tags read at the exit this session used, against its tagged lines."""

@@ -258,3 +258,24 @@ def test_the_next_hand_arriving_at_a_lift_did_not_make_it(store: Store, layout: 
     assert lines(out.receipt_of(out.session_of_track("b2"))) == {"P004": 2}
     first = min((e for e in out.events if e.parent), key=lambda e: -e.delta_g)
     assert first.session == out.session_of_track("a1") and first.p > 0.95
+
+
+def test_a_hand_at_the_plates_but_outside_the_units_lane_still_takes_it(
+    store: Store, layout: Layout
+) -> None:
+    """A P004 leaves plate 2 while the tracker shows the shopper's one hand at the
+    outer end of plate 1 (the hand that lifted it hidden from every camera): no
+    hand in the unit's lane, but one at its facing and nobody else near. The take
+    is this shopper's (a little less sure), not nobody's, so it reaches their
+    receipt instead of leaving it short."""
+    y = shelf_row(layout)
+    g = layout.plate("G1.2.1")
+    along = (g.corners[1] - g.corners[0]) / np.linalg.norm(g.corners[1] - g.corners[0])
+    end = g.center - 0.13 * along + UP
+    a = Person("a1", stand(1.5, y, 0.5, 16.0), [Reach(5.8, 6.6, at=tuple(map(float, end)))])
+    b = Person("b2", stand(4.0, y + 0.3, 1.5, 16.5))
+    out = two_shoppers(store, a, b, [Move(6.2, {"G1.2.2": -P004})])
+    (ev,) = out.moves()
+    assert items(ev) == [("P004", 1)]
+    assert ev.session == out.session_of_track("a1") and ev.attribution[0].track == "a1"
+    assert lines(out.receipt_of(out.session_of_track("a1"))) == {"P004": 1}
