@@ -116,7 +116,10 @@ Keypoints = Annotated[
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # a NaN or infinite time would become the engine's clock (max of times seen) for good
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False
+    )
 
     device: str = Field(min_length=1, max_length=128)
     t: float = Field(description="device clock, seconds since the Unix epoch")

@@ -148,6 +148,7 @@ class Tracker:
         self._origin: float | None = None
         self._done = -1  # last tick processed
         self._newest = -1
+        self._last_now = float("-inf")  # the latest store clock seen (rx of flushed records)
         self._time: float | None = None  # the filter's time
         self._seq = 0
 
@@ -174,6 +175,9 @@ class Tracker:
         return self._release(now)
 
     def flush(self) -> list[AnyRecord]:
+        """Every tick still waiting, at the end of the stream. Each record is stamped as
+        arriving when its tick would have been released (an infinite ``rx`` made the
+        engine's clock correction infinite, and its clock with it)."""
         return self._release(float("inf"))
 
     def _frame(self, cam: int, rec: KeypointFrame) -> _Frame:
@@ -195,7 +199,14 @@ class Tracker:
                 break
             frames = self._pending.pop(k)
             self._done = k
-            out.extend(self._tick(t_tick, frames, now))
+            stamp = (
+                now
+                if np.isfinite(now)
+                else max(self._last_now, t_tick + self.params.latency_bound_s)
+            )
+            out.extend(self._tick(t_tick, frames, stamp))
+        if np.isfinite(now):
+            self._last_now = max(self._last_now, now)
         return out
 
     # ---- one tick ----------------------------------------------------------

@@ -257,3 +257,15 @@ def test_a_binary_payload_decodes_to_the_same_records_and_names_corruption() -> 
         binary.decode_objects(raw[:-4] + b"\x00" * 4)
     with pytest.raises(LogError, match="decompressed"):
         binary.decode_objects(raw, max_bytes=10)
+
+
+@pytest.mark.parametrize("field", ["t", "rx"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_time_that_is_not_a_number_is_refused_by_name(field: str, value: float) -> None:
+    """An infinite arrival time once became the engine's clock for good (every
+    receipt after it stamped with no time); a device record's times must be finite."""
+    from walkout.eventlog.codec import RecordError
+
+    rec = {"kind": "tracks", "device": "vision-1", "t": 1.7e9, "rx": 1.7e9, "people": []}
+    with pytest.raises(RecordError, match=rf"tracks\.{field}: Input should be a finite number"):
+        from_obj({**rec, field: value})

@@ -116,5 +116,7 @@ def test_a_review_threshold_record_is_the_engines_not_operations(shop) -> None:
     ops = _ops(shop, "block_exit")
     ops._output(event("E1", "take", "ALC00001", 1, ALC, 10.0))
     now, health_now = ops.now, ops.health.now
-    rec = ReviewThresholdSet(device="settings:a", t=now + 3600.0, threshold=0.97, by="a")
+    rec = ReviewThresholdSet(
+        device="settings:a", t=(now if now > 0 else 1.8e9) + 3600.0, threshold=0.97, by="a"
+    )
     assert ops.apply(rec, []) == [] and (ops.now, ops.health.now) == (now, health_now)

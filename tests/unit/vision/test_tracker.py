@@ -59,6 +59,10 @@ def test_one_walk_from_entrance_to_exit_is_one_track(shop: Store) -> None:
     seen = {i for _, ids in ids_over_time(frames) for i in ids}
     assert len(seen) == 1
     assert trk.stats.births == 1 and trk.stats.ends == 1
+    # every record, those the end of the stream flushed included, arrives at a
+    # real time, in order (an infinite rx made the engine's clock infinite)
+    rx = [f.rx for f in frames]
+    assert all(r is not None and np.isfinite(r) for r in rx) and rx == sorted(rx)
     # shown from soon after the gate until the exit, and gone after it
     shown = [t for t, ids in ids_over_time(frames) if ids]
     assert shown[0] < 0.5 + 1.0 and shown[-1] > w.t_out - 0.5
