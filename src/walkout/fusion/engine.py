@@ -652,9 +652,9 @@ class Engine:
 
     def _off_lane(self, plates: list[str], ev: PendingEvent) -> dict[str | None, float]:
         """No hand in the unit's lane: hands at the plates, outside the lane, as weaker
-        evidence. A shopper lifting four units from two plates with two hands shows
-        the tracker one hand at each, not at the weight's centre between them; "nobody
-        we track" then charged nobody and left their receipt short. The hand must be
+        evidence. A shopper lifting four units from two plates with two hands may show
+        the tracker one of them, not at the weight's centre between the plates;
+        "nobody we track" then charged nobody and left their receipt short. The hand must be
         at the plates (within twice the usual spread) and counts a tenth as much."""
         cfg = self.cfg
         reg = region(self.layout, plates, None)
