@@ -36,14 +36,26 @@ class Track:
         self.joints[i] = pts
         self.n += 1
         self.last_t = t
-        body = pts[NECK] if not np.isnan(pts[NECK, 0]) else pts[HEAD]
-        if not np.isnan(body[0]):
-            self.last_xy = body[:2].copy()
+        body = _body_xy(pts)
+        if body is not None:
+            self.last_xy = body
 
     def window(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         keep = (self.times >= t0) & (self.times <= t1)
         order = np.argsort(self.times[keep])
         return self.times[keep][order], self.joints[keep][order]
+
+
+def _body_xy(pts: np.ndarray) -> np.ndarray | None:
+    """Where the body is on the floor: the neck, else the head, else the mean of the
+    joints there are; None with no joint at all. (A track first seen with one
+    shoulder was placed at the origin, two metres from the gate: it opened a visit
+    of its own and "collapsed" onto whoever stood there.)"""
+    for k in (NECK, HEAD):
+        if not np.isnan(pts[k, 0]):
+            return pts[k, :2].copy()
+    ok = ~np.isnan(pts[:, 0])
+    return pts[ok, :2].mean(axis=0) if ok.any() else None
 
 
 class TrackBuffer:
@@ -74,10 +86,10 @@ class TrackBuffer:
                 pts[_IDX[name]] = j[:3]
             tr = self.tracks.get(p.id)
             if tr is None:
-                body = pts[NECK] if not np.isnan(pts[NECK, 0]) else pts[HEAD]
-                tr = self.tracks[p.id] = Track(
-                    id=p.id, first_t=f.t, first_xy=np.nan_to_num(body[:2])
-                )
+                body = _body_xy(pts)
+                if body is None:
+                    continue  # nowhere yet (a tracker's first glimpse: one shoulder, or none)
+                tr = self.tracks[p.id] = Track(id=p.id, first_t=f.t, first_xy=body, last_xy=body)
                 born.append(tr)
             tr.add(f.t, pts)
         return born

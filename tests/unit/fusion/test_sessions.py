@@ -90,3 +90,26 @@ def test_a_group_member_who_comes_in_late_still_joins_the_group(
     assert sess.tracks == ["a1", "b2"]
     (receipt,) = out.receipts
     assert lines(receipt) == {"P004": 1, "P006": 1}
+
+
+def test_a_track_is_placed_where_its_body_is_even_when_first_seen_in_part() -> None:
+    """A tracker's first glimpse of someone may hold one shoulder, or no joint at all.
+    The track starts where that shoulder is (not at the origin, which opened a visit
+    of its own two metres from the gate), and a person with no joint yet is not a
+    track yet."""
+    from walkout.eventlog.records import TrackedPerson, TrackFrame
+    from walkout.fusion.tracks import TrackBuffer
+
+    buf = TrackBuffer()
+    t = 1.7e9
+    shoulder = TrackedPerson(id="a", joints={"r_shoulder": (1.46, 0.06, 1.4, 0.5)})
+    empty = TrackedPerson(id="b", joints={})
+    born = buf.add_frame(TrackFrame(device="v", t=t, people=[shoulder, empty]))
+    assert [tr.id for tr in born] == ["a"]
+    assert born[0].first_xy.tolist() == [1.46, 0.06] and born[0].last_xy.tolist() == [1.46, 0.06]
+    neck = TrackedPerson(
+        id="b", joints={"neck": (1.2, 0.2, 1.5, 0.9), "head": (1.2, 0.2, 1.7, 0.9)}
+    )
+    born = buf.add_frame(TrackFrame(device="v", t=t + 1 / 15, people=[neck]))
+    assert [tr.id for tr in born] == ["b"] and born[0].first_xy.tolist() == [1.2, 0.2]
+    assert born[0].first_t == t + 1 / 15
