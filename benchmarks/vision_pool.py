@@ -41,14 +41,17 @@ def main() -> None:
     ap.add_argument("runs", type=Path, nargs="+")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--name", default="run", help="engine run directory in gt/ and vision/ (a re-run's)"
+    )
     a = ap.parse_args()
     tot: dict[str, dict[str, float]] = {"gt": {}, "vision": {}}
     track: dict[str, float] = {}
     rows = []
     for d in a.runs:
-        v = read_vision(d / "vision" / "run")
+        v = read_vision(d / "vision" / a.name)
         if v is None:
-            raise SystemExit(f"{d}: no vision/run/vision.json (run vision_receipts.py --out {d})")
+            raise SystemExit(f"{d}: no vision/{a.name}/vision.json (vision_receipts.py --out {d})")
         s = v.scores
         row = {"run": str(d), "seed": v.meta.get("seed"), "revision": v.meta.get("revision")}
         for k in ("sessions", "cross_account_switches", "cross_account_flagged", "id_switches"):
@@ -59,7 +62,7 @@ def main() -> None:
         track["span_s"] = track.get("span_s", 0.0) + v.span_s
         row["idf1"], row["real_time_x"] = s.idf1, v.real_time_x
         for side in ("gt", "vision"):
-            c = _counts(d / side / "run", d / "truth.jsonl")
+            c = _counts(d / side / a.name, d / "truth.jsonl")
             row[side] = c
             for k, x in c.items():
                 tot[side][k] = tot[side].get(k, 0) + x
