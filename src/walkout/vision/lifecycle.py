@@ -196,7 +196,8 @@ class Lifecycle:
             for tr in self.tracks
             if tr.state == "active" and t - tr.last_seen <= p.show_after_s
         ]
-        return output.frame(p.device, t, now, seq, people)
+        # a person none of whose joints is sure enough to show says nothing
+        return output.frame(p.device, t, now, seq, [pp for pp in people if pp.joints])
 
 
 def _near(xyz: np.ndarray, gates: Any, radius: float) -> bool:

@@ -223,3 +223,15 @@ def test_track_log_replaces_keypoints_with_tracks(shop: Store) -> None:
     assert out[0] == head and gate in out
     assert not any(isinstance(r, KeypointFrame) for r in out)
     assert any(isinstance(r, TrackFrame) and r.people for r in out)
+
+
+def test_a_track_with_no_joint_sure_enough_is_not_shown(shop: Store) -> None:
+    """A just-confirmed track may not yet know any joint within the shown bound: a
+    person with no joint says nothing to the engine (it placed such a person at the
+    origin), so the frame leaves it out until a joint is sure enough."""
+    life = Lifecycle(shop, TrackerParams())
+    sure, unsure = _track("sure", (2.0, 1.0)), _track("unsure", (3.0, 1.0))
+    unsure.p = np.tile(np.eye(6), (17, 1, 1))  # 1 m of doubt on every joint
+    life.tracks = [sure, unsure]
+    f = life.frame(0.0, 0.1, 0)
+    assert [p.id for p in f.people] == ["sure"] and f.people[0].joints
