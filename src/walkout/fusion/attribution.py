@@ -147,12 +147,17 @@ def _smoothed(pts: np.ndarray) -> np.ndarray:
 
 
 def track_probabilities(
-    approach: dict[str, tuple[float, float]], cfg: EngineConfig
+    approach: dict[str, tuple[float, float]],
+    cfg: EngineConfig,
+    sd_m: float | None = None,
+    weight: float = 1.0,
 ) -> dict[str | None, float]:
-    """P(track did it), with None for "nobody we track"."""
+    """P(track did it), with None for "nobody we track". ``sd_m`` and ``weight``:
+    a looser, weaker reading of the hands (default ``hand_sd_m``, full weight)."""
+    sd = cfg.hand_sd_m if sd_m is None else sd_m
     return score_probabilities(
         {
-            tid: float(np.exp(-0.5 * (d / cfg.hand_sd_m) ** 2))
+            tid: weight * float(np.exp(-0.5 * (d / sd) ** 2))
             for tid, (d, _) in approach.items()
             if np.isfinite(d)
         },

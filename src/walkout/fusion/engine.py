@@ -659,12 +659,7 @@ class Engine:
         cfg = self.cfg
         reg = region(self.layout, plates, None)
         approach = closest_approach(reg, self.tracks, ev.t0 - cfg.hand_before_s, ev.t1)
-        scores = {
-            tid: OFF_LANE_WEIGHT * float(np.exp(-0.5 * (d / (2 * cfg.hand_sd_m)) ** 2))
-            for tid, (d, _) in approach.items()
-            if np.isfinite(d)
-        }
-        return score_probabilities(scores, cfg)
+        return track_probabilities(approach, cfg, 2 * cfg.hand_sd_m, OFF_LANE_WEIGHT)
 
     def _taking_hand(self, plates: list[str], ev: PendingEvent, track: str) -> str | None:
         """The hand of ``track`` that was in the shelf when the weight moved."""
