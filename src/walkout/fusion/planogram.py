@@ -8,9 +8,13 @@ points from this alone.)
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
+
+from walkout.domain.lanes import ShelfLanes
 from walkout.domain.layout import Layout
 from walkout.domain.store import parse_plate_id
 
@@ -38,6 +42,38 @@ class LivePlanogram:
             self.shelf_plates[(fx, sh)].append(p.id)
         for lst in self.shelf_plates.values():
             lst.sort(key=lambda pid: self.index[pid][2])
+        # how a unit in each of a product's lanes splits its weight over the plates
+        geometry = ShelfLanes(layout)
+        self.lanes: dict[str, list[dict[str, float]]] = defaultdict(list)
+        for i, fc in enumerate(store.planogram):
+            self.lanes[fc.product].extend(geometry.lane_fractions(i))
+        self._splits: dict[tuple[str, int], tuple[list[str], np.ndarray] | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_splits": {}}  # a cache: checkpoints need not carry it
+
+    def lane_splits(self, sku: str, units: int) -> tuple[list[str], np.ndarray] | None:
+        """The splits ``units`` units taken from (or put in) this product's lanes can give:
+        the plates, and one row of weight shares per choice of lanes."""
+        key = (sku, units)
+        if key not in self._splits:
+            lanes = self.lanes.get(sku)
+            if not lanes:
+                self._splits[key] = None
+            else:
+                plates = sorted({p for ln in lanes for p in ln})
+                one = np.array([[ln.get(p, 0.0) for p in plates] for ln in lanes])
+                one = np.unique(one.round(4), axis=0)
+                rows = [
+                    one[list(c)].mean(axis=0)
+                    for c in itertools.combinations_with_replacement(range(len(one)), units)
+                ]
+                self._splits[key] = (plates, np.unique(np.array(rows).round(4), axis=0))
+        return self._splits[key]
+
+    def foreign_on(self, sku: str, plates: Any) -> bool:
+        """Whether units of ``sku`` were put on any of these plates where they do not belong."""
+        return any(self.foreign.get(p, Counter()).get(sku, 0) > 0 for p in plates)
 
     def neighbours(self, pid: str, reach: int = 1) -> list[str]:
         fx, sh, ix = self.index[pid]

@@ -4,8 +4,9 @@ Each hypothesis is scored by
 - weight: the event's net grams against the units' mean weight, with their
   spread, the plate's scale error and detection noise;
 - place: whether the change happened on plates where those products are now
-  (live planogram), allowing a little overhang onto the next plate; off with
-  ``use_layout=False`` (weight only);
+  (live planogram), allowing a little overhang onto the next plate, and whether
+  its split over the plates fits a unit from one of the product's lanes; off
+  with ``use_layout=False`` (weight only);
 - quantity: one unit is likelier than several, two products than one rarely;
 - recognition: the in-hand recogniser's scores for the product, tempered;
 - for a put: what the shopper holds (their cart) is likelier than anything else;
@@ -36,6 +37,10 @@ LEAK_FLOOR_G = 3.0  # ... plus detection noise on a plate that barely moved
 FAR_WEIGHT = 3.0  # weight further than the next plate is that much less likely
 STRAY_P = 1e-3  # weight where none of the products stands: the planogram is wrong
 WIDE_FLOOR_G = 3.0  # the heavy tail of the weight error is at least this wide
+LANE_SD = 0.1  # a unit's share on a plate is off its lane's by about this much ...
+LANE_FLOOR_G = 2.0  # ... plus this many grams of a plate's detection noise
+LANE_OFF = 0.02  # a unit in none of its lanes (pushed aside, set down crooked)
+LANE_MAX_UNITS = 3  # more units than this: too many ways to split to tell anything
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,27 @@ def place_loglik(
             expected = (shares or {}).get(s, 1.0 / len(skus))
             score += 2.0 * math.log(max(min(1.0, own / total / (MIX_SLACK * expected)), 0.02))
     return score
+
+
+def lane_loglik(mass: dict[str, float], sku: str, units: int, plan: LivePlanogram) -> float:
+    """How well the split of the weight over the plates fits units from this product's
+    lanes. Neighbours that share a plate (AIM3S's candy bars) each rest partly on a
+    plate of their own, so the split tells which of them moved where the plate
+    alone cannot. A product also standing where it was put back by mistake, or
+    many units at once, say nothing here."""
+    total = sum(mass.values())
+    if total <= 0 or units > LANE_MAX_UNITS or plan.foreign_on(sku, mass):
+        return 0.0
+    splits = plan.lane_splits(sku, units)
+    if splits is None:
+        return 0.0
+    plates, rows = splits
+    seen = np.array([mass.get(p, 0.0) / total for p in plates])
+    outside = sum((m / total) ** 2 for p, m in mass.items() if p not in set(plates))
+    d2 = ((rows - seen) ** 2).sum(axis=1) + outside
+    sd = LANE_SD + LANE_FLOOR_G / total
+    fit = float(np.exp(-d2.min() / (2 * sd * sd)))
+    return math.log((1.0 - LANE_OFF) * fit + LANE_OFF)
 
 
 def _swaps(
@@ -184,6 +210,8 @@ def rank(
         if cfg.use_layout:
             mu = {s: products[s].weight_g * q for s, q in h.items}
             place = place_loglik(mass, skus, plan, {s: w / sum(mu.values()) for s, w in mu.items()})
+            if len(h.items) == 1:
+                place += lane_loglik(mass, *h.items[0], plan)
             if held is not None and all(held.get(s, 0.0) > 0.5 for s in skus):
                 # something in hand can be put down anywhere: a wrong shelf is only a little unlikely
                 place = max(place, math.log(0.05))

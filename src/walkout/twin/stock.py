@@ -1,8 +1,8 @@
 """What is physically on the shelves: individual units in lanes over plates.
 
-Each facing is cut into lanes (``facings`` in the planogram); a unit in a lane
-rests over one to three plates, and its weight splits between them by how
-much of its footprint lies on each. Units keep their own weight (drawn from
+Each facing is cut into lanes (``facings`` in the planogram, placed by
+``walkout.domain.lanes``); a unit in a lane rests over one to three plates,
+and its weight splits between them by how much of its footprint lies on each. Units keep their own weight (drawn from
 the product's spread when stocked) and a serial number (for RFID), so the
 twin knows exactly what each plate feels when one is taken or put back.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from walkout.domain.catalogue import Product
+from walkout.domain.lanes import ShelfLanes
 from walkout.domain.layout import Layout
 
 
@@ -71,10 +72,9 @@ class Shelves:
         self.facings: list[FacingStock] = []
         self.foreign: dict[str, list[Foreign]] = {}
         self.facings_of: dict[str, list[int]] = {}
+        self.geometry = ShelfLanes(layout)
         for i, fc in enumerate(layout.store.planogram):
-            lanes = [
-                Lane(fractions=fr) for fr in self._lane_fractions(fc.plates, fc.facings, fc.product)
-            ]
+            lanes = [Lane(fractions=fr) for fr in self.geometry.lane_fractions(i)]
             fs = FacingStock(
                 index=i, sku=fc.product, plates=list(fc.plates), capacity=fc.capacity, lanes=lanes
             )
@@ -83,53 +83,9 @@ class Shelves:
             for k in range(fc.initial_stock):
                 self._add(fs.lanes[k % len(lanes)], self.new_unit(fc.product))
 
-    # -- geometry ----------------------------------------------------------------
-
-    def _extent(self, pid: str) -> tuple[float, float]:
-        """A plate's span along its shelf, in metres from the shelf's left end."""
-        g = self.layout.plate(pid)
-        shelf_left = self._shelf_left(pid)
-        axis = g.corners[1] - g.corners[0]
-        axis = axis / np.linalg.norm(axis)
-        a = float(np.dot(g.corners[0] - shelf_left, axis))
-        return a, a + g.width
-
-    def _shelf_left(self, pid: str) -> np.ndarray:
-        fx, sh, _ = pid.rsplit(".", 2)
-        first = (
-            self.layout.plate(f"{fx}.{sh}.1")
-            if f"{fx}.{sh}.1" in self.layout.plate_index
-            else self.layout.plate(pid)
-        )
-        return first.corners[0]
-
-    def _lane_fractions(self, plates: list[str], lanes: int, sku: str) -> list[dict[str, float]]:
-        spans = [self._extent(p) for p in plates]
-        lo = min(a for a, _ in spans)
-        hi = max(b for _, b in spans)
-        lane_w = (hi - lo) / lanes
-        size = self.products[sku].size if sku in self.products else None
-        w = min(size[0], lane_w) if size else 0.9 * lane_w
-        out = []
-        for k in range(lanes):
-            c = lo + (k + 0.5) * lane_w
-            out.append(_overlap(c - w / 2, c + w / 2, plates, spans))
-        return out
-
     def fractions_at(self, pid: str, sku: str, offset: float) -> dict[str, float]:
         """Where a unit lands when put at ``offset`` (-0.5..0.5 of a plate) on plate ``pid``."""
-        a, b = self._extent(pid)
-        fx, sh, _ = pid.rsplit(".", 2)
-        shelf_plates = [
-            p
-            for p in self.layout.plate_index
-            if p.startswith(f"{fx}.{sh}.") and p.count(".") == pid.count(".")
-        ]
-        spans = [self._extent(p) for p in shelf_plates]
-        size = self.products[sku].size
-        w = size[0] if size else (b - a) * 0.9
-        c = (a + b) / 2 + offset * (b - a)
-        return _overlap(c - w / 2, c + w / 2, shelf_plates, spans)
+        return self.geometry.fractions_at(pid, sku, offset)
 
     # -- units -------------------------------------------------------------------
 
@@ -203,20 +159,3 @@ class Shelves:
         for p, f in fo.fractions.items():
             self.load[p] -= fo.unit.grams * f
         return fo.unit, {p: fo.unit.grams * f for p, f in fo.fractions.items()}
-
-
-def _overlap(
-    a: float, b: float, plates: list[str], spans: list[tuple[float, float]]
-) -> dict[str, float]:
-    w = b - a
-    out: dict[str, float] = {}
-    for pid, (pa, pb) in zip(plates, spans, strict=True):
-        ov = min(b, pb) - max(a, pa)
-        if ov > 1e-9:
-            out[pid] = ov / w
-    total = sum(out.values())
-    if total <= 0:  # a unit wider than the facing: put it all on the nearest plate
-        mid = (a + b) / 2
-        k = int(np.argmin([abs((pa + pb) / 2 - mid) for pa, pb in spans]))
-        return {plates[k]: 1.0}
-    return {k: v / total for k, v in out.items()}

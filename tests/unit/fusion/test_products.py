@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.shared_plates import shared_plate_store
+from walkout.domain.layout import Layout
 from walkout.domain.store import Store
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.planogram import LivePlanogram
@@ -181,3 +183,37 @@ def test_a_swap_explains_a_take_no_unit_fits_and_steals_nothing_from_one_that_fi
     plain = ranked({"G1.2.3": 200.0, "G1.2.4": 272.8}, store, plan, swap=swap)
     assert top(plain) == {"P005": 1} and plain[0][1] > 0.99
     assert not any(q < 0 for items, _ in ranked({"G1.2.3": 322.6}, store, plan) for _, q in items)
+
+
+# -- lanes: look-alikes that share plates (AIM3S's candy bars) ------------------------
+
+
+@pytest.mark.parametrize(("plate", "want"), [("G1.3.2", "P007"), ("G1.3.3", "P008")])
+def test_the_split_over_shared_plates_tells_look_alikes_apart(plate: str, want: str) -> None:
+    """P007 (150 g, G1.3.1-3) and P008 (152 g, G1.3.2-4) both stand on G1.3.2 and
+    G1.3.3, and 151 g favours neither; but only P007's lane nearest P008 stands on
+    G1.3.2 alone, and only P008's nearest P007 on G1.3.3 alone."""
+    store = shared_plate_store()
+    plan = LivePlanogram(Layout.of(store))
+    r = ranked({plate: 151.0}, store, plan)
+    assert top(r) == {want: 1} and r[0][1] > 0.9
+    # weight alone, or the plates without the lanes, cannot tell
+    flat = ranked({plate: 151.0}, store, plan, EngineConfig(use_layout=False))
+    assert max(p for h, p in flat if dict(h) in ({"P007": 1}, {"P008": 1})) < 0.7
+
+
+def test_a_unit_put_back_crooked_is_still_its_product() -> None:
+    """Halfway between two of P008's lanes fits none of them: the lanes only doubt
+    it, and the weight still decides against a product on other plates."""
+    store = shared_plate_store()
+    plan = LivePlanogram(Layout.of(store))
+    r = ranked({"G1.3.3": 76.0, "G1.3.4": 76.0}, store, plan)
+    assert top(r) == {"P008": 1}
+
+
+def test_a_misplaced_unit_is_not_judged_by_its_lanes(store: Store) -> None:
+    """A unit put back on the wrong shelf stands wherever it was set down."""
+    plan = LivePlanogram(Layout.of(store))
+    assert plan.put("P004", 1, ["G1.4.1"])  # P004 (435.2 g) belongs on G1.2.1-2
+    r = ranked({"G1.4.1": 300.0, "G1.4.2": 135.2}, store, plan)
+    assert top(r) == {"P004": 1}

@@ -205,3 +205,20 @@ def test_a_device_clock_has_offset_drift_and_jumps() -> None:
     assert c.device_time(0.0) == pytest.approx(1e9 + 0.02)
     assert c.device_time(99.0) == pytest.approx(1e9 + 99 + 0.02 + 50e-6 * 99)
     assert c.device_time(100.0) - c.device_time(99.9) == pytest.approx(0.6, abs=1e-3)
+
+
+def test_neighbours_that_share_a_plate_are_stocked_side_by_side() -> None:
+    """Two products cannot stand in one place: the twin stocks each lane where the
+    store's planogram puts it (domain.lanes), the units nearest the neighbour on a
+    plate of their own side."""
+    from tests.fixtures.shared_plates import shared_plate_store
+    from walkout.domain.lanes import ShelfLanes
+
+    layout = Layout.of(shared_plate_store())
+    shelves = Shelves(layout, np.random.default_rng(0))
+    geometry = ShelfLanes(layout)
+    for fs in shelves.facings:
+        assert [ln.fractions for ln in fs.lanes] == geometry.lane_fractions(fs.index)
+    lanes = {fs.sku: fs.lanes for fs in shelves.facings}
+    assert set(lanes["P007"][-1].fractions) == {"G1.3.2"}
+    assert set(lanes["P008"][0].fractions) == {"G1.3.3"}
