@@ -99,6 +99,13 @@ def aim3s(a: argparse.Namespace, console: Console) -> tuple[list[str], list[list
                 ("PASS" if ok else "FAIL") if judged else "-",
             ]
         )
+    n_alike, n_acts, alike_pairs = look_alikes(sim.dir)
+    results["look_alikes"] = {"actions": n_alike, "of": n_acts, "pairs": alike_pairs}
+    console.print(
+        f"  {n_alike:,} of {n_acts:,} true actions ({n_alike / max(n_acts, 1):.1%}) have a look-alike"
+        " that weight and lanes cannot tell from them: "
+        + ", ".join(f"{x} ~ {y} ({c})" for x, y, c in alike_pairs)
+    )
     d = results["all"]
     console.print(
         f"  all evidence: event precision {pct(d['event_precision'])}, recall {pct(d['event_recall'])}, "
@@ -106,6 +113,57 @@ def aim3s(a: argparse.Namespace, console: Console) -> tuple[list[str], list[list
         f"{d['sessions']} scored sessions"
     )
     return head, rows, results
+
+
+def look_alikes(sim_dir: Path) -> tuple[int, int, list[tuple[str, str, int]]]:
+    """True actions (up to 3 units, home) that another product could be: its units
+    weigh within 2 sd (both spreads, a 1.2 % scale error each, as the twin's plates,
+    1.5 g of detection) and one of its lanes splits the weight within 2 lane sds
+    (``products.LANE_SD``, ``LANE_FLOOR_G``) as this one did. Weight and layout
+    cannot tell those apart; only recognition can. Returns (such actions, all
+    actions, the commonest pairs)."""
+    import math
+    from collections import Counter
+
+    import numpy as np
+
+    from walkout.domain.layout import Layout
+    from walkout.eventlog.truth import TruthAction, read_truth
+    from walkout.fusion.planogram import LivePlanogram
+    from walkout.fusion.products import LANE_FLOOR_G, LANE_SD
+    from walkout.storefile import load_store
+
+    store = load_store(sim_dir / "store.yaml")
+    plan = LivePlanogram(Layout.of(store))
+    prods = store.products
+    acts = [r for r in read_truth(sim_dir / "truth.jsonl") if isinstance(r, TruthAction)]
+    pairs: Counter[tuple[str, str]] = Counter()
+    n = 0
+    for a in acts:
+        tot = sum(a.plates.values())
+        if a.qty > 3 or not a.home or tot <= 0:
+            continue
+        p, q = prods[a.product], a.qty
+        for s, o in prods.items():
+            if s == a.product:
+                continue
+            sd = math.sqrt(
+                q * (p.weight_sd_g**2 + o.weight_sd_g**2)
+                + 2 * (0.012 * q * p.weight_g) ** 2
+                + 2 * 1.5**2
+            )
+            split = plan.lane_splits(s, q)
+            if abs(q * (p.weight_g - o.weight_g)) > 2 * sd or split is None:
+                continue
+            plates, rows = split
+            seen = np.array([a.plates.get(x, 0.0) / tot for x in plates])
+            outside = sum((m / tot) ** 2 for x, m in a.plates.items() if x not in plates)
+            d2 = ((rows - seen) ** 2).sum(axis=1) + outside
+            if d2.min() < (2 * (LANE_SD + LANE_FLOOR_G / tot)) ** 2:
+                n += 1
+                pairs[(p.name, o.name)] += 1
+                break
+    return n, len(acts), [(x, y, c) for (x, y), c in pairs.most_common(5)]
 
 
 def benchmark1(a: argparse.Namespace, console: Console) -> tuple[list[str], list[list[str]], dict]:

@@ -102,6 +102,13 @@ class EngineConfig(BaseModel):
         ),
     )
     use_layout: bool = Field(default=True, description="use the planogram (off: weight only)")
+    use_lanes: bool = Field(
+        default=True,
+        description=(
+            "read how a weight splits over the plates by the product's lanes (off for"
+            " shelves whose units stand anywhere on their facing, not in lanes)"
+        ),
+    )
     use_recognition: bool = Field(default=True)
     use_rfid: bool = Field(default=True)
     recognition_weight: float = Field(

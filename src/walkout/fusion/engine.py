@@ -368,7 +368,10 @@ class Engine:
         if self.cfg.use_layout and known_plates and not self._staff_likely(sess_p):
             here = cands if take else self.plan.candidates(known_plates)
             swap = (take, here, held if held is not None else self._held(sess_p))
-        hyps = rank(grams, mass, cands, self.products, self.plan, self.cfg, recog, held, swap)
+        restock = not take and self._staff_likely(sess_p)
+        hyps = rank(
+            grams, mass, cands, self.products, self.plan, self.cfg, recog, held, swap, restock
+        )
         if any(q < 0 for _, q in hyps[0][0]):
             return self._swap(ev, plates, hyps, who, sess_p)
         hyps = [(h, p) for h, p in hyps if all(q > 0 for _, q in h)]  # the swaps lost

@@ -9,6 +9,7 @@ points from this alone.)
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -26,12 +27,14 @@ class LivePlanogram:
         self.home: dict[str, list[str]] = defaultdict(list)
         self.homes_of: dict[str, set[str]] = defaultdict(set)
         self.stock: Counter[str] = Counter()  # units believed on the shelves, per product
+        self.capacity: Counter[str] = Counter()  # most units its facings hold
         for fc in store.planogram:
             for pid in fc.plates:
                 if fc.product not in self.home[pid]:
                     self.home[pid].append(fc.product)
                 self.homes_of[fc.product].add(pid)
             self.stock[fc.product] += fc.initial_stock
+            self.capacity[fc.product] += fc.capacity
         self.foreign: dict[str, Counter[str]] = defaultdict(Counter)
         self.misplaced: list[list[Any]] = []  # [sku, units, plates they stand across]
         self.index: dict[str, tuple[str, int, int]] = {}
@@ -74,6 +77,15 @@ class LivePlanogram:
     def foreign_on(self, sku: str, plates: Any) -> bool:
         """Whether units of ``sku`` were put on any of these plates where they do not belong."""
         return any(self.foreign.get(p, Counter()).get(sku, 0) > 0 for p in plates)
+
+    def restock_logprior(self, sku: str) -> float:
+        """Staff fill the facings that run low: a product with room on its shelves is
+        what they are likelier setting down (a full one, about 1/(capacity + 1))."""
+        cap = self.capacity.get(sku, 0)
+        if cap <= 0:
+            return 0.0
+        room = min(max(cap - self.stock.get(sku, 0), 0), cap)
+        return math.log((room + 1) / (cap + 1))
 
     def neighbours(self, pid: str, reach: int = 1) -> list[str]:
         fx, sh, ix = self.index[pid]

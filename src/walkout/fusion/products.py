@@ -37,6 +37,7 @@ LEAK_FLOOR_G = 3.0  # ... plus detection noise on a plate that barely moved
 FAR_WEIGHT = 3.0  # weight further than the next plate is that much less likely
 STRAY_P = 1e-3  # weight where none of the products stands: the planogram is wrong
 WIDE_FLOOR_G = 3.0  # the heavy tail of the weight error is at least this wide
+RESTOCK_UNITS = 3  # staff restocking set down up to this many units at a time
 LANE_SD = 0.1  # a unit's share on a plate is off its lane's by about this much ...
 LANE_FLOOR_G = 2.0  # ... plus this many grams of a plate's detection noise
 LANE_OFF = 0.02  # a unit in none of its lanes (pushed aside, set down crooked)
@@ -49,9 +50,10 @@ class Scored:
     logp: float
 
 
-def units_logprior(q: int, cfg: EngineConfig) -> float:
-    """One unit is the rule; a second is rare; once people take several they take a few."""
-    if q <= 1:
+def units_logprior(q: int, cfg: EngineConfig, restock: bool = False) -> float:
+    """One unit is the rule; a second is rare; once people take several they take a few.
+    Staff restocking set down a few at a time: up to ``RESTOCK_UNITS`` as likely as one."""
+    if q <= 1 or (restock and q <= RESTOCK_UNITS):
         return 0.0
     return cfg.multi_unit_logprior + cfg.more_units_logprior * (q - 2)
 
@@ -178,12 +180,15 @@ def rank(
     recognition: dict[str, float] | None = None,
     held: dict[str, float] | None = None,
     swap: tuple[bool, set[str], dict[str, float]] | None = None,
+    restock: bool = False,
 ) -> list[tuple[tuple[tuple[str, int], ...], float]]:
     """Ranked (items, probability) for an event of ``grams`` (positive) spread as ``mass`` over plates.
 
     ``held``: for a put, products the shopper holds, with how sure we are they hold them.
     ``swap``: (is the event a take, products that can be taken here, products held):
     also weigh a take and a put in one event.
+    ``restock``: staff setting down stock (a put): a few units at a time, onto what
+    runs low.
     """
     cands = sorted(c for c in candidates if c in products)
     scored: list[Scored] = []
@@ -191,7 +196,9 @@ def rank(
         p = products[s]
         q0 = max(1, round(grams / p.weight_g))
         for q in range(max(1, q0 - 1), min(cfg.max_units, q0 + 1) + 1):
-            ll = _weight_ll(grams, [(p, q)], cfg) + units_logprior(q, cfg)
+            ll = _weight_ll(grams, [(p, q)], cfg) + units_logprior(q, cfg, restock)
+            if restock and cfg.use_layout:
+                ll += plan.restock_logprior(s)
             scored.append(Scored(((s, q),), ll))
     best_single = max((x.logp for x in scored), default=-math.inf)
     if cfg.use_layout and len(cands) > 1 and len(cands) <= 12:
@@ -210,7 +217,7 @@ def rank(
         if cfg.use_layout:
             mu = {s: products[s].weight_g * q for s, q in h.items}
             place = place_loglik(mass, skus, plan, {s: w / sum(mu.values()) for s, w in mu.items()})
-            if len(h.items) == 1:
+            if len(h.items) == 1 and cfg.use_lanes:
                 place += lane_loglik(mass, *h.items[0], plan)
             if held is not None and all(held.get(s, 0.0) > 0.5 for s in skus):
                 # something in hand can be put down anywhere: a wrong shelf is only a little unlikely

@@ -15,7 +15,7 @@ from walkout.domain.layout import Layout
 from walkout.domain.store import Store
 from walkout.fusion.config import EngineConfig
 from walkout.fusion.planogram import LivePlanogram
-from walkout.fusion.products import UNKNOWN, rank
+from walkout.fusion.products import UNKNOWN, rank, units_logprior
 
 Ranked = list[tuple[tuple[tuple[str, int], ...], float]]
 
@@ -217,3 +217,33 @@ def test_a_misplaced_unit_is_not_judged_by_its_lanes(store: Store) -> None:
     assert plan.put("P004", 1, ["G1.4.1"])  # P004 (435.2 g) belongs on G1.2.1-2
     r = ranked({"G1.4.1": 300.0, "G1.4.2": 135.2}, store, plan)
     assert top(r) == {"P004": 1}
+
+
+# -- staff restocking --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("low", ["P007", "P008"])
+def test_staff_set_down_what_runs_low(low: str) -> None:
+    """Halfway between P007's and P008's lanes, 151 g: the weight and the plates
+    cannot tell; from staff restocking, the product whose shelves run low is likelier."""
+    store = shared_plate_store()
+    plan = LivePlanogram(Layout.of(store))
+    plan.took(low, 6, [])
+    mass = {"G1.3.2": 75.5, "G1.3.3": 75.5}
+    r = ranked(mass, store, plan, candidates={"P007", "P008"}, restock=True)
+    assert top(r) == {low: 1} and r[0][1] > 0.65
+    shopper = ranked(mass, store, plan, candidates={"P007", "P008"})
+    assert max(p for h, p in shopper if dict(h) == {low: 1}) < 0.55
+
+
+def test_staff_set_down_a_few_units_at_a_time(cfg: EngineConfig) -> None:
+    assert units_logprior(3, cfg, restock=True) == 0.0
+    assert units_logprior(3, cfg) < units_logprior(2, cfg) < 0.0
+    assert units_logprior(5, cfg, restock=True) == units_logprior(5, cfg)
+
+
+def test_lanes_can_be_turned_off_for_shelves_without_them() -> None:
+    store = shared_plate_store()
+    plan = LivePlanogram(Layout.of(store))
+    r = ranked({"G1.3.2": 151.0}, store, plan, EngineConfig(use_lanes=False))
+    assert max(p for _, p in r) < 0.7
