@@ -7,6 +7,7 @@ Not a benchmark itself; ``engine_accuracy.py``, ``engine_real.py`` and
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shlex
@@ -31,6 +32,7 @@ from walkout.stores import resolve_store
 from walkout.twin.arrivals import ArrivalCurve
 from walkout.twin.runner import simulate_to_dir
 from walkout.twin.scenario import Scenario, load_scenario
+from walkout.twin.simulation import TWIN_VERSION
 from walkout.twin.summary import RunSummary
 
 DEFAULT_CACHE = Path("runs/bench")
@@ -152,7 +154,12 @@ def ensure_sim(
     done = out / "summary.json"
     if done.is_file() and (out / "log.wlog").is_file() and not fresh:
         s = RunSummary.model_validate_json(done.read_text(encoding="utf-8"))
-        if s.seed == seed and math.isclose(s.simulated_s, hours * 3600) and s.scenario == sc.name:
+        if (
+            s.seed == seed
+            and math.isclose(s.simulated_s, hours * 3600)
+            and s.scenario == sc.name
+            and _twin_version(out) == TWIN_VERSION
+        ):
             return SimRun(out, load_store(out / "store.yaml"), s, True)
     st = resolve_store(store)
     say(
@@ -163,6 +170,16 @@ def ensure_sim(
     done.unlink(missing_ok=True)
     s = simulate_to_dir(st, sc, seed, hours * 3600, out, "binary", store_yaml=store_to_yaml(st))
     return SimRun(out, load_store(out / "store.yaml"), s, False)
+
+
+def _twin_version(run: Path) -> int | None:
+    """The twin version a cached run was made by (its truth header): a run of an
+    older twin is simulated again, not scored as if it were today's."""
+    try:
+        with (run / "truth.jsonl").open(encoding="utf-8") as f:
+            return json.loads(f.readline()).get("meta", {}).get("twin_version")
+    except (OSError, ValueError):
+        return None
 
 
 def engine_config(variant: str = "all", threshold: float = 0.95) -> EngineConfig:

@@ -39,6 +39,17 @@ class Cart:
     items: list[Contribution] = field(default_factory=list)
     doubts: list[Doubt] = field(default_factory=list)
     unexplained: list[str] = field(default_factory=list)  # takes of something we cannot name
+    #: each unit taken, as its plates weighed it: (grams, the plates it came off)
+    units: dict[str, list[tuple[float, frozenset[str]]]] = field(default_factory=dict)
+
+    def took_unit(self, sku: str, grams: float, plates: frozenset[str]) -> None:
+        self.units.setdefault(sku, []).append((grams, plates))
+
+    def put_unit(self, sku: str, grams: float) -> None:
+        """A unit of ``sku`` set down: forget the one it most likely was."""
+        lst = self.__dict__.get("units", {}).get(sku)
+        if lst:
+            lst.pop(min(range(len(lst)), key=lambda i: abs(lst[i][0] - grams)))
 
     def held(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)

@@ -74,6 +74,7 @@ OFF_LANE_WEIGHT = 0.1  # a hand at the plates but outside the unit's lane, as ev
 STEP_HAND_S = 0.15  # the hand that made a jump of the weight was in the shelf this close to it
 
 
+UNIT_MEMORY_MAX = 3  # units taken in one grab up to which each is remembered by its weight
 SPLIT_MIN_SHARE = 0.1  # a split into lifts must be at least this likely, against the whole
 
 
@@ -369,8 +370,19 @@ class Engine:
             here = cands if take else self.plan.candidates(known_plates)
             swap = (take, here, held if held is not None else self._held(sess_p))
         restock = not take and self._staff_likely(sess_p)
+        units = self._held_units(sess_p) if held is not None else None
         hyps = rank(
-            grams, mass, cands, self.products, self.plan, self.cfg, recog, held, swap, restock
+            grams,
+            mass,
+            cands,
+            self.products,
+            self.plan,
+            self.cfg,
+            recog,
+            held,
+            swap,
+            restock,
+            units,
         )
         if any(q < 0 for _, q in hyps[0][0]):
             return self._swap(ev, plates, hyps, who, sess_p)
@@ -688,6 +700,17 @@ class Engine:
                 out[sid] = out.get(sid, 0.0) + p * q
         return out
 
+    def _held_units(
+        self, sess_p: dict[str | None, float]
+    ) -> dict[str, list[tuple[float, frozenset[str]]]]:
+        """The units the likely putters hold, as their plates weighed them when taken."""
+        out: dict[str, list[tuple[float, frozenset[str]]]] = {}
+        for sid, p in sorted(sess_p.items(), key=lambda kv: kv[0] or ""):
+            cart = self.carts.get(sid) if sid is not None and p >= 0.2 else None
+            for sku, units in (cart.__dict__.get("units", {}) if cart else {}).items():
+                out.setdefault(sku, []).extend(units)
+        return out
+
     def _held(self, sess_p: dict[str | None, float]) -> dict[str, float]:
         held: dict[str, float] = {}
         for sid, p in sess_p.items():
@@ -754,6 +777,15 @@ class Engine:
                 cart.items.append(
                     Contribution(event=ev.id, sku=sku, qty=q if take else -q, p=p, review=flagged)
                 )
+            if len(best_items) == 1 and best_items[0][1] <= UNIT_MEMORY_MAX:
+                # the units as their plates weighed them: a put-back is likeliest one of them
+                sku, q = best_items[0]
+                if take:
+                    for _ in range(q):
+                        cart.took_unit(sku, abs(ev.delta) / q, frozenset(ev.plates))
+                else:
+                    for _ in range(q):
+                        cart.put_unit(sku, abs(ev.delta) / q)
             for other, q_other in ranked_sessions[1:]:
                 if other is not None and q_other >= 0.005 and other in self.carts:
                     for sku, q in best_items:

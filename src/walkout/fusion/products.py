@@ -37,6 +37,9 @@ LEAK_FLOOR_G = 3.0  # ... plus detection noise on a plate that barely moved
 FAR_WEIGHT = 3.0  # weight further than the next plate is that much less likely
 STRAY_P = 1e-3  # weight where none of the products stands: the planogram is wrong
 WIDE_FLOOR_G = 3.0  # the heavy tail of the weight error is at least this wide
+UNIT_NEW = 0.2  # a put of a unit the engine did not weigh when taken (handed over, ...)
+UNIT_SAME_PLATES = 0.8  # a put-back on the plates its unit came off: this share of its weight
+UNIT_READ_SD = 0.01  # the error of one reading of a unit's weight, as a share of it
 RESTOCK_UNITS = 3  # staff restocking set down up to this many units at a time
 LANE_SD = 0.1  # a unit's share on a plate is off its lane's by about this much ...
 LANE_FLOOR_G = 2.0  # ... plus this many grams of a plate's detection noise
@@ -112,6 +115,39 @@ def place_loglik(
     return score
 
 
+def _unit_memory(
+    grams: float,
+    mass: dict[str, float],
+    held: list[tuple[float, frozenset[str]]],
+    product_ll: float,
+    cfg: EngineConfig,
+) -> float:
+    """What knowing the held units' own weights adds to a put of one of them.
+
+    A product's units spread (milk drinks 24 g apart) but each unit weighs what it
+    weighs: set back on the plate it came off, it reads what that plate read when
+    it left, within the error of the two readings (``UNIT_READ_SD`` each, and
+    detection noise). On other plates the two scales' errors (2 %) and a take
+    read off by a pressing hand (a twin gummy bag read 7 % light) make the
+    memory no better than the product's spread, so it is used only for units
+    set back on the plates they came off. ``UNIT_NEW`` of puts are a unit the
+    engine did not weigh (handed over, or its take decided otherwise): the
+    product's spread then. Returns the log ratio to the product's own density."""
+    total = sum(mass.values())
+    logs = []
+    for g_u, plates in held:
+        same = sum(m for p, m in mass.items() if p in plates) / total if total > 0 else 0.0
+        if same < UNIT_SAME_PLATES:
+            continue  # on other scales the two readings differ by their errors: no better
+        var = 2 * cfg.weight_floor_g**2 + 2 * (UNIT_READ_SD * g_u) ** 2
+        logs.append(-0.5 * (grams - g_u) ** 2 / var - 0.5 * math.log(2 * math.pi * var))
+    if not logs:
+        return 0.0
+    seen = float(np.logaddexp.reduce(logs)) - math.log(len(logs))
+    mixed = np.logaddexp(math.log1p(-UNIT_NEW) + seen, math.log(UNIT_NEW) + product_ll)
+    return float(mixed) - product_ll
+
+
 def lane_loglik(mass: dict[str, float], sku: str, units: int, plan: LivePlanogram) -> float:
     """How well the split of the weight over the plates fits units from this product's
     lanes. Neighbours that share a plate (AIM3S's candy bars) each rest partly on a
@@ -181,6 +217,7 @@ def rank(
     held: dict[str, float] | None = None,
     swap: tuple[bool, set[str], dict[str, float]] | None = None,
     restock: bool = False,
+    units: dict[str, list[tuple[float, frozenset[str]]]] | None = None,
 ) -> list[tuple[tuple[tuple[str, int], ...], float]]:
     """Ranked (items, probability) for an event of ``grams`` (positive) spread as ``mass`` over plates.
 
@@ -189,6 +226,8 @@ def rank(
     also weigh a take and a put in one event.
     ``restock``: staff setting down stock (a put): a few units at a time, onto what
     runs low.
+    ``units``: for a put, the units the shopper holds as their plates weighed them
+    when taken (grams, plates); one set back is likeliest one of those.
     """
     cands = sorted(c for c in candidates if c in products)
     scored: list[Scored] = []
@@ -197,6 +236,8 @@ def rank(
         q0 = max(1, round(grams / p.weight_g))
         for q in range(max(1, q0 - 1), min(cfg.max_units, q0 + 1) + 1):
             ll = _weight_ll(grams, [(p, q)], cfg) + units_logprior(q, cfg, restock)
+            if q == 1 and units and units.get(s):
+                ll += _unit_memory(grams, mass, units[s], ll, cfg)
             if restock and cfg.use_layout:
                 ll += plan.restock_logprior(s)
             scored.append(Scored(((s, q),), ll))

@@ -37,7 +37,7 @@ from walkout.twin.stock import Shelves
 from walkout.twin.world import World
 
 WINDOW_S = 10.0
-TWIN_VERSION = 1
+TWIN_VERSION = 2  # 2: neighbours sharing a plate meet in its middle (domain.lanes)
 
 
 def start_epoch(store: Store, scenario: Scenario) -> float:

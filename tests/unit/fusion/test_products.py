@@ -247,3 +247,38 @@ def test_lanes_can_be_turned_off_for_shelves_without_them() -> None:
     plan = LivePlanogram(Layout.of(store))
     r = ranked({"G1.3.2": 151.0}, store, plan, EngineConfig(use_lanes=False))
     assert max(p for _, p in r) < 0.7
+
+
+# -- the units a shopper holds, as their plates weighed them ---------------------------------
+
+
+def test_a_put_back_is_the_held_unit_its_plate_weighed(store: Store, plan: LivePlanogram) -> None:
+    """P002 (355 g) and P003 (361 g) are look-alikes, 1 % spread each. The shopper
+    holds one of each: the P002 weighed 358.2 g coming off G1.1.3, the P003 357.9 g
+    off G1.1.5. 358.1 g set back on G1.1.3 reads what the P002 read there (the same
+    unit on the same scale); by the products' weights alone it could as well be the
+    P003 (on another scale the P003's own reading is no better than its spread)."""
+    held = {"P002": 1.0, "P003": 1.0}
+    units = {
+        "P002": [(358.2, frozenset({"G1.1.3"}))],
+        "P003": [(357.9, frozenset({"G1.1.5"}))],
+    }
+    mass = {"G1.1.3": 358.1}
+    cands = {"P002", "P003"}
+    r = ranked(mass, store, plan, candidates=cands, held=held, units=units)
+    assert top(r) == {"P002": 1} and r[0][1] > 0.96
+    plain = ranked(mass, store, plan, candidates=cands, held=held)
+    assert max(p for h, p in plain if dict(h) == {"P002": 1}) < r[0][1] - 0.01
+    # set down on the P003's own plate, weighing what the P003 did: the P003
+    r = ranked({"G1.1.5": 357.8}, store, plan, candidates=cands, held=held, units=units)
+    assert top(r) == {"P003": 1}
+
+
+def test_a_cart_forgets_the_unit_set_back() -> None:
+    from walkout.fusion.carts import Cart
+
+    cart = Cart(session="S1")
+    cart.took_unit("P002", 358.2, frozenset({"G1.1.3"}))
+    cart.took_unit("P002", 352.0, frozenset({"G1.1.4"}))
+    cart.put_unit("P002", 352.3)
+    assert cart.units["P002"] == [(358.2, frozenset({"G1.1.3"}))]
