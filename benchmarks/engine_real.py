@@ -125,12 +125,10 @@ def look_alikes(sim_dir: Path) -> tuple[int, int, list[tuple[str, str, int]]]:
     import math
     from collections import Counter
 
-    import numpy as np
-
     from walkout.domain.layout import Layout
     from walkout.eventlog.truth import TruthAction, read_truth
     from walkout.fusion.planogram import LivePlanogram
-    from walkout.fusion.products import LANE_FLOOR_G, LANE_SD
+    from walkout.fusion.products import LANE_FLOOR_G, LANE_SD, lane_miss
     from walkout.storefile import load_store
 
     store = load_store(sim_dir / "store.yaml")
@@ -152,14 +150,10 @@ def look_alikes(sim_dir: Path) -> tuple[int, int, list[tuple[str, str, int]]]:
                 + 2 * (0.012 * q * p.weight_g) ** 2
                 + 2 * 1.5**2
             )
-            split = plan.lane_splits(s, q)
-            if abs(q * (p.weight_g - o.weight_g)) > 2 * sd or split is None:
+            if abs(q * (p.weight_g - o.weight_g)) > 2 * sd:
                 continue
-            plates, rows = split
-            seen = np.array([a.plates.get(x, 0.0) / tot for x in plates])
-            outside = sum((m / tot) ** 2 for x, m in a.plates.items() if x not in plates)
-            d2 = ((rows - seen) ** 2).sum(axis=1) + outside
-            if d2.min() < (2 * (LANE_SD + LANE_FLOOR_G / tot)) ** 2:
+            d2 = lane_miss(a.plates, s, q, plan)
+            if d2 is not None and d2 < (2 * (LANE_SD + LANE_FLOOR_G / tot)) ** 2:
                 n += 1
                 pairs[(p.name, o.name)] += 1
                 break

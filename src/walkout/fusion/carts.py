@@ -43,7 +43,8 @@ class Cart:
     units: dict[str, list[tuple[float, frozenset[str]]]] = field(default_factory=dict)
 
     def took_unit(self, sku: str, grams: float, plates: frozenset[str]) -> None:
-        self.units.setdefault(sku, []).append((grams, plates))
+        units = self.__dict__.setdefault("units", {})  # older checkpoints lack it
+        units.setdefault(sku, []).append((grams, plates))
 
     def put_unit(self, sku: str, grams: float) -> None:
         """A unit of ``sku`` set down: forget the one it most likely was."""

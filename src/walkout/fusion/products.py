@@ -148,24 +148,33 @@ def _unit_memory(
     return float(mixed) - product_ll
 
 
+def lane_miss(mass: dict[str, float], sku: str, units: int, plan: LivePlanogram) -> float | None:
+    """The squared distance from the split of the weight over the plates to the
+    nearest split ``units`` units from this product's lanes give (None: it has no lanes)."""
+    total = sum(mass.values())
+    splits = plan.lane_splits(sku, units)
+    if splits is None or total <= 0:
+        return None
+    plates, rows = splits
+    mine = set(plates)
+    seen = np.array([mass.get(p, 0.0) / total for p in plates])
+    outside = sum((m / total) ** 2 for p, m in mass.items() if p not in mine)
+    return float(((rows - seen) ** 2).sum(axis=1).min() + outside)
+
+
 def lane_loglik(mass: dict[str, float], sku: str, units: int, plan: LivePlanogram) -> float:
     """How well the split of the weight over the plates fits units from this product's
     lanes. Neighbours that share a plate (AIM3S's candy bars) each rest partly on a
     plate of their own, so the split tells which of them moved where the plate
     alone cannot. A product also standing where it was put back by mistake, or
     many units at once, say nothing here."""
-    total = sum(mass.values())
-    if total <= 0 or units > LANE_MAX_UNITS or plan.foreign_on(sku, mass):
+    if units > LANE_MAX_UNITS or plan.foreign_on(sku, mass):
         return 0.0
-    splits = plan.lane_splits(sku, units)
-    if splits is None:
+    d2 = lane_miss(mass, sku, units, plan)
+    if d2 is None:
         return 0.0
-    plates, rows = splits
-    seen = np.array([mass.get(p, 0.0) / total for p in plates])
-    outside = sum((m / total) ** 2 for p, m in mass.items() if p not in set(plates))
-    d2 = ((rows - seen) ** 2).sum(axis=1) + outside
-    sd = LANE_SD + LANE_FLOOR_G / total
-    fit = float(np.exp(-d2.min() / (2 * sd * sd)))
+    sd = LANE_SD + LANE_FLOOR_G / sum(mass.values())
+    fit = math.exp(-d2 / (2 * sd * sd))
     return math.log((1.0 - LANE_OFF) * fit + LANE_OFF)
 
 
